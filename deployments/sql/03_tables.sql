@@ -1,0 +1,103 @@
+-- Tables. Names, columns, types and keys are the reference's (release 6.6.9).
+CREATE TABLE IF NOT EXISTS relay (
+  url TEXT PRIMARY KEY,
+  network TEXT NOT NULL,
+  discovered_at BIGINT NOT NULL
+);
+
+-- @bigbrotr
+CREATE TABLE IF NOT EXISTS event (
+  id BYTEA NOT NULL,
+  pubkey BYTEA NOT NULL,
+  created_at BIGINT NOT NULL,
+  kind INTEGER NOT NULL,
+  tags JSONB NOT NULL,
+  tagvalues TEXT[] NOT NULL,
+  content TEXT NOT NULL,
+  sig BYTEA NOT NULL,
+  PRIMARY KEY (id)
+) PARTITION BY HASH (id);
+-- @lilbrotr
+-- lilbrotr keeps no tags, content or signature: the columns exist (same schema) but stay NULL.
+CREATE TABLE IF NOT EXISTS event (
+  id BYTEA NOT NULL,
+  pubkey BYTEA NOT NULL,
+  created_at BIGINT NOT NULL,
+  kind INTEGER NOT NULL,
+  tags JSONB,
+  tagvalues TEXT[] NOT NULL,
+  content TEXT,
+  sig BYTEA,
+  PRIMARY KEY (id)
+) PARTITION BY HASH (id);
+-- @end
+
+DO $$
+BEGIN
+  FOR i IN 0..15 LOOP
+    EXECUTE format(
+      'CREATE TABLE IF NOT EXISTS %I PARTITION OF event FOR VALUES WITH (MODULUS 16, REMAINDER %s)',
+      'event_p' || lpad(i::TEXT, 2, '0'), i);
+  END LOOP;
+END
+$$;
+
+-- @bigbrotr
+-- lz4 for the large columns where the server was built with it; pglz otherwise.
+-- Set on the parent (for future partitions) and on every partition: ALTER does not recurse for this.
+DO $$
+DECLARE
+  t TEXT;
+BEGIN
+  FOR t IN SELECT 'event' UNION ALL SELECT inhrelid::regclass::TEXT FROM pg_inherits WHERE inhparent = 'event'::regclass
+  LOOP
+    EXECUTE format('ALTER TABLE %s ALTER COLUMN tags SET COMPRESSION lz4, ALTER COLUMN content SET COMPRESSION lz4', t);
+  END LOOP;
+EXCEPTION WHEN feature_not_supported OR invalid_parameter_value OR undefined_object THEN
+  RAISE NOTICE 'lz4 compression not available: using the default';
+END
+$$;
+-- @end
+
+CREATE TABLE IF NOT EXISTS event_relay (
+  event_id BYTEA NOT NULL REFERENCES event (id) ON DELETE CASCADE,
+  relay_url TEXT NOT NULL REFERENCES relay (url) ON DELETE CASCADE,
+  seen_at BIGINT NOT NULL,
+  PRIMARY KEY (event_id, relay_url)
+) PARTITION BY HASH (event_id);
+
+DO $$
+BEGIN
+  FOR i IN 0..15 LOOP
+    EXECUTE format(
+      'CREATE TABLE IF NOT EXISTS %I PARTITION OF event_relay FOR VALUES WITH (MODULUS 16, REMAINDER %s) '
+      'WITH (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.01, '
+      'autovacuum_vacuum_insert_scale_factor = 0.02, autovacuum_vacuum_cost_limit = 1000)',
+      'event_relay_p' || lpad(i::TEXT, 2, '0'), i);
+  END LOOP;
+END
+$$;
+
+CREATE TABLE IF NOT EXISTS metadata (
+  id BYTEA NOT NULL,
+  type TEXT NOT NULL,
+  data JSONB NOT NULL,
+  PRIMARY KEY (id, type)
+);
+
+CREATE TABLE IF NOT EXISTS relay_metadata (
+  relay_url TEXT NOT NULL REFERENCES relay (url) ON DELETE CASCADE,
+  metadata_id BYTEA NOT NULL,
+  metadata_type TEXT NOT NULL,
+  generated_at BIGINT NOT NULL,
+  PRIMARY KEY (relay_url, generated_at, metadata_type),
+  FOREIGN KEY (metadata_id, metadata_type) REFERENCES metadata (id, type) ON DELETE CASCADE
+);
+
+CREATE TABLE IF NOT EXISTS service_state (
+  service_name TEXT NOT NULL,
+  state_type TEXT NOT NULL,
+  state_key TEXT NOT NULL,
+  state_value JSONB NOT NULL DEFAULT '{}'::JSONB,
+  PRIMARY KEY (service_name, state_type, state_key)
+);

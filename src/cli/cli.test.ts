@@ -1,0 +1,258 @@
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, inject, it } from 'vitest';
+import { validateEvent } from '../models/event.js';
+import { createDatabase, dropDatabase, randomDatabaseName } from '../testing/databases.js';
+import { generateEvents } from '../testing/events.js';
+import { useTestDatabase } from '../testing/vitest/db.js';
+import type { CliIo } from './io.js';
+import { main } from './main.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const db = useTestDatabase('bigbrotr');
+
+function dbEnv(): Record<string, string> {
+  const u = new URL(db.url);
+  return {
+    DB_EMBEDDED: 'false',
+    DB_HOST: u.hostname,
+    DB_PORT: u.port || '5432',
+    DB_NAME: u.pathname.slice(1),
+    DB_USER: decodeURIComponent(u.username),
+    DB_ADMIN_PASSWORD: decodeURIComponent(u.password),
+  };
+}
+
+async function run(
+  argv: string[],
+  env: Record<string, string> = {},
+  stdin = '',
+  stop = new AbortController().signal,
+): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _e, cb) {
+        append(String(chunk));
+        cb();
+      },
+    });
+  const io: CliIo = {
+    stdin: Readable.from([stdin]),
+    stdout: sink((s) => (out += s)),
+    stderr: sink((s) => (err += s)),
+    env,
+    cwd: repo,
+    isTty: false,
+    stop,
+  };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+describe('bigbrotr CLI basics', () => {
+  it('prints help and version, and rejects unknown commands and flags with exit 2', async () => {
+    expect((await run(['--help'])).out).toContain('Usage: bigbrotr <command>');
+    expect((await run(['--version'])).out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect((await run(['export', '--help'])).out).toContain('--kinds');
+    for (const service of ['seeder', 'synchronizer', 'dvm'])
+      expect((await run([service, '--help'])).out).toContain(`bigbrotr ${service}`);
+    const unknown = await run(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain("unknown command 'frobnicate'");
+    const flag = await run(['export', '--sinse', '5']);
+    expect(flag.code).toBe(2);
+    expect(flag.err).toContain('--sinse');
+    expect((await run(['monitor'])).code).toBe(2);
+  });
+});
+
+describe('config check', () => {
+  it('accepts both deployments', async () => {
+    for (const d of ['deployments/bigbrotr', 'deployments/lilbrotr']) {
+      const r = await run(['config', 'check', '--deployment', d]);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+    }
+  });
+
+  it('names every bad key with its file and path, and exits 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bb-config-'));
+    await cp(join(repo, 'deployments/bigbrotr/config'), join(dir, 'config'), { recursive: true });
+    const sync = join(dir, 'config/services/synchronizer.yaml');
+    await writeFile(
+      sync,
+      (await readFile(sync, 'utf8'))
+        .replace('limit: 500', 'limit: 7')
+        .replace('end_lag: 86400', 'end_lag: 86400\n  endlag: 5'),
+    );
+    await writeFile(join(dir, 'config/services/finder.yaml'), 'interval: "soon"\n');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} syntax
+    await writeFile(join(dir, 'config/services/api.yaml'), 'port: ${API_PORT}\n');
+    await writeFile(join(dir, 'config/services/seeder.yaml'), 'seed: [unclosed\n');
+    const r = await run(['config', 'check', '--deployment', dir]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${sync}: processing.limit: Too small: expected number to be >=10 (got 7)`);
+    expect(r.err).toContain(`${sync}: processing.endlag: unknown key`);
+    expect(r.err).toMatch(/finder\.yaml: interval: .*expected number/);
+    expect(r.err).toContain('api.yaml: (file): environment variable API_PORT is not set and has no default');
+    expect(r.err).toMatch(/seeder\.yaml: \(file\): YAML syntax error/);
+    expect(r.out).toContain('ok       ');
+  });
+});
+
+describe('import and export', () => {
+  const events = generateEvents(300, {
+    seed: 11,
+    kinds: [1, 7, 30023],
+    createdAt: (i) => 1_700_000_000 + (i % 50),
+    tags: (i) => [['t', `n${i}`]],
+  });
+
+  it('imports valid events with provenance and reports every bad line by number', async () => {
+    const victim = events[250] as (typeof events)[number];
+    const badSig = `${victim.sig.slice(0, -1)}${victim.sig.endsWith('0') ? '1' : '0'}`;
+    const lines = [
+      ...events.slice(0, 200).map((e) => JSON.stringify(e)),
+      'not json',
+      JSON.stringify({ ...events[1], kind: 'one' }),
+      JSON.stringify({ ...victim, sig: badSig }),
+      JSON.stringify({ ...events[2], content: 'a\u0000b' }),
+      JSON.stringify({ ...events[3], tags: [['t', 'x'.repeat(3000)]] }),
+      JSON.stringify(events[5]),
+      '',
+    ];
+    const dir = await mkdtemp(join(tmpdir(), 'bb-import-'));
+    const file = join(dir, 'events.jsonl');
+    await writeFile(file, lines.join('\n'));
+    const r = await run(['import', file, '--relay', 'wss://archive.example.com'], dbEnv());
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('line 201: not JSON');
+    expect(r.out).toContain('line 202: kind must be an integer');
+    expect(r.out).toMatch(/line 203: invalid id or signature/);
+    expect(r.out).toContain('line 204: null character in content');
+    expect(r.out).toContain('line 205: tag value longer than 2048');
+    expect(r.out.trim().split('\n').at(-1)).toBe('read=206 inserted=200 duplicates=1 invalid=5');
+    const [counts] = await db.sql`SELECT (SELECT count(*) FROM event)::int AS events,
+      (SELECT count(*) FROM event_relay WHERE relay_url = 'wss://archive.example.com')::int AS sightings`;
+    expect(counts).toEqual({ events: 200, sightings: 200 });
+
+    const again = await run(['import', file, '--relay', 'wss://mirror.example.com'], dbEnv());
+    expect(again.out.trim().split('\n').at(-1)).toBe('read=206 inserted=0 duplicates=201 invalid=5');
+    const [mirror] =
+      await db.sql`SELECT count(*)::int AS n FROM event_relay WHERE relay_url = 'wss://mirror.example.com'`;
+    expect(mirror?.n).toBe(200);
+  });
+
+  it('reads gzip, and keeps what came before a truncation while exiting 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bb-import-gz-'));
+    const gz = gzipSync(
+      events
+        .slice(200)
+        .map((e) => JSON.stringify(e))
+        .join('\n'),
+    );
+    await writeFile(join(dir, 'cut.jsonl.gz'), gz.subarray(0, Math.floor(gz.length * 0.6)));
+    const cut = await run(
+      ['import', join(dir, 'cut.jsonl.gz'), '--relay', 'wss://archive.example.com', '--batch-size', '10'],
+      dbEnv(),
+    );
+    expect(cut.code).toBe(1);
+    expect(cut.out).toContain('reading stopped early');
+    const stored = Number(/inserted=(\d+)/.exec(cut.out)?.[1]);
+    expect(stored).toBeGreaterThan(0);
+    expect(stored).toBeLessThan(100);
+    await writeFile(join(dir, 'all.jsonl.gz'), gz);
+    const all = await run(['import', join(dir, 'all.jsonl.gz'), '--relay', 'wss://archive.example.com'], dbEnv());
+    expect(all.out.trim().split('\n').at(-1)).toBe(`read=100 inserted=${100 - stored} duplicates=${stored} invalid=0`);
+  });
+
+  it('refuses an import without provenance', async () => {
+    const r = await run(['import', 'whatever.jsonl'], dbEnv());
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--relay');
+  });
+
+  it('exports every event as valid JSONL, oldest first, filtered by kinds and time', async () => {
+    const all = await run(['export'], dbEnv());
+    expect(all.code).toBe(0);
+    const lines = all.out.trim().split('\n');
+    expect(lines).toHaveLength(300);
+    const parsed = lines.map((l) => JSON.parse(l));
+    expect(parsed.every((e) => validateEvent(e).ok)).toBe(true);
+    expect(Object.keys(parsed[0])).toEqual(['id', 'pubkey', 'created_at', 'kind', 'tags', 'content', 'sig']);
+    const sorted = [...parsed].sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
+    expect(parsed).toEqual(sorted);
+    const some = await run(['export', '--kinds', '7,30023', '--since', '1700000010', '--until', '1700000019'], dbEnv());
+    const got = some.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const want = events.filter(
+      (e) => [7, 30023].includes(e.kind) && e.created_at >= 1_700_000_010 && e.created_at <= 1_700_000_019,
+    );
+    expect(got.map((e) => e.id).sort()).toEqual(want.map((e) => e.id).sort());
+    expect((await run(['export', '--kinds', 'x'], dbEnv())).code).toBe(2);
+  });
+});
+
+describe('database commands', () => {
+  it('creates the lilbrotr schema in an empty database with db init', async () => {
+    const name = randomDatabaseName('t_cli_init');
+    const url = await createDatabase(inject('adminUrl'), name);
+    try {
+      const u = new URL(url);
+      const r = await run(['db', 'init', '--deployment', 'deployments/lilbrotr'], {
+        ...dbEnv(),
+        DB_NAME: u.pathname.slice(1),
+      });
+      expect(r.out).toContain('schema of lilbrotr applied');
+      expect(r.out).toContain('is complete (lilbrotr)');
+      expect(r.code).toBe(0);
+    } finally {
+      await dropDatabase(inject('adminUrl'), name);
+    }
+  });
+
+  it('runs up on the embedded database and stops cleanly when asked', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bb-up-'));
+    const stop = new AbortController();
+    const running = run(['up'], { BIGBROTR_DATA_DIR: join(dir, 'pg') }, '', stop.signal);
+    const started = Date.now();
+    while (!existsSync(join(dir, 'pg', 'PG_VERSION')) && Date.now() - started < 60_000) await sleep(100);
+    await sleep(3000);
+    stop.abort();
+    const r = await running;
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('up_ready');
+    expect(r.err).toContain('embedded=true');
+    expect(r.err).toContain('up_stopping');
+  }, 90_000);
+
+  it('verifies a complete database', async () => {
+    const r = await run(['db', 'verify'], dbEnv());
+    expect(r.out).toContain('is complete');
+    expect(r.code).toBe(0);
+  });
+
+  it('reports an unreachable server with host and port, after retrying, without a stack trace', async () => {
+    const r = await run(['db', 'verify', '--log-level', 'error'], {
+      ...dbEnv(),
+      DB_HOST: '127.0.0.1',
+      DB_PORT: '1',
+      DB_ADMIN_PASSWORD: 'secret-pw',
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('cannot reach PostgreSQL at 127.0.0.1:1');
+    expect(r.err).toContain('after 3 attempts');
+    expect(r.err).not.toContain('secret-pw');
+    expect(r.err).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});

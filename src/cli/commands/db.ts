@@ -1,0 +1,60 @@
+/** `bigbrotr db init | verify`. */
+
+import type { Db } from '../../core/db/pool.js';
+import { verifyDatabase } from '../../core/db/schema.js';
+import { COMMON_OPTIONS, parseCommand } from '../args.js';
+import { resolveDeployment } from '../deployment.js';
+import { EXIT, UsageError } from '../errors.js';
+import { type CliIo, println } from '../io.js';
+import { commandLogger } from '../logging.js';
+import { openDatabase } from '../runtime.js';
+
+const ROLE_PASSWORDS = {
+  writer: 'DB_WRITER_PASSWORD',
+  reader: 'DB_READER_PASSWORD',
+  refresher: 'DB_REFRESHER_PASSWORD',
+} as const;
+
+/** Run `bigbrotr db init` or `bigbrotr db verify`. */
+export async function dbCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand('db', argv, COMMON_OPTIONS, true);
+  const action = positionals[0];
+  if ((action !== 'init' && action !== 'verify') || positionals.length !== 1) {
+    throw new UsageError('usage: bigbrotr db init|verify [--deployment DIR]');
+  }
+  const deployment = resolveDeployment(io.cwd, values.deployment, values['brotr-config']);
+  const logger = commandLogger(io, values, 'db');
+  await using open = await openDatabase(deployment, io, logger, { schema: action === 'init' ? 'init' : 'none' });
+  if (action === 'init') {
+    const set = await setRolePasswords(open.db, io.env);
+    println(
+      io.stdout,
+      `schema of ${deployment.name} applied to ${open.db.target}${set.length ? `; passwords set for ${set.join(', ')}` : ''}`,
+    );
+  }
+  const result = await verifyDatabase(open.db.sql);
+  if (result.ok) {
+    println(io.stdout, `database ${open.db.target} is complete (${deployment.name})`);
+    return EXIT.ok;
+  }
+  println(io.stdout, `database ${open.db.target} is missing:\n  ${result.missing.join('\n  ')}`);
+  return EXIT.failure;
+}
+
+/** Set the service roles' passwords from DB_WRITER_PASSWORD, DB_READER_PASSWORD, DB_REFRESHER_PASSWORD when given. */
+async function setRolePasswords(db: Db, env: CliIo['env']): Promise<string[]> {
+  const set: string[] = [];
+  for (const [role, variable] of Object.entries(ROLE_PASSWORDS)) {
+    const password = env[variable];
+    if (!password) continue;
+    // ALTER ROLE takes no parameters: the password travels as a transaction-local setting and is quoted by format().
+    await db.sql.begin(async (tx) => {
+      await tx`SELECT set_config('bigbrotr.role_password', ${password}, true)`;
+      await tx.unsafe(
+        `DO $$ BEGIN EXECUTE format('ALTER ROLE %I PASSWORD %L', '${role}', current_setting('bigbrotr.role_password')); END $$`,
+      );
+    });
+    set.push(role);
+  }
+  return set;
+}

@@ -1,0 +1,48 @@
+/** The process surface the CLI touches, injectable so tests can run commands in-process. */
+import type { Readable, Writable } from 'node:stream';
+
+/** Streams, environment and working directory of one CLI invocation. */
+export interface CliIo {
+  readonly stdin: Readable;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** Whether stderr is a terminal (progress bars only then). */
+  readonly isTty: boolean;
+  /** Aborted when the process is asked to stop (SIGINT / SIGTERM). */
+  readonly stop: AbortSignal;
+}
+
+/** The real process. */
+export function processIo(): CliIo {
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    isTty: Boolean(process.stderr.isTTY),
+    stop: processStopSignal(),
+  };
+}
+
+/**
+ * SIGINT / SIGTERM abort the returned signal: services stop starting work, commit and exit. A second signal
+ * exits at once (status 130).
+ */
+export function processStopSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort(new Error(`received ${name}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
+}
+
+/** Write a line to a stream. */
+export function println(stream: Writable, text: string): void {
+  stream.write(`${text}\n`);
+}

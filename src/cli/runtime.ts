@@ -1,0 +1,139 @@
+/**
+ * Opening the database a command works on: the embedded server (started, database created, schema applied on
+ * first start) or the configured server (credentials from the environment, schema verified).
+ */
+import { resolve } from 'node:path';
+import postgres from 'postgres';
+import {
+  type BrotrConfig,
+  brotrConfigSchema,
+  loadConfigFile,
+  mergePoolConfig,
+  type PoolOverride,
+} from '../core/config/index.js';
+import { SchemaMismatchError } from '../core/db/errors.js';
+import { createDb, type Db } from '../core/db/pool.js';
+import { initDatabase, verifyDatabase } from '../core/db/schema.js';
+import { type EmbeddedServer, startEmbeddedPostgres } from '../core/embedded.js';
+import type { Logger } from '../core/logger.js';
+import type { DeploymentPaths } from './deployment.js';
+import { UsageError } from './errors.js';
+import type { CliIo } from './io.js';
+
+/** An open database and what must be closed with it. */
+export interface OpenDb extends AsyncDisposable {
+  readonly db: Db;
+  readonly brotr: BrotrConfig;
+  readonly embedded: EmbeddedServer | undefined;
+  close(): Promise<void>;
+}
+
+/** How to open: as which service (for its pool override) and whether to create or only verify the schema. */
+export interface OpenOpts {
+  readonly service?: string;
+  readonly pool?: PoolOverride | undefined;
+  /** 'init' applies the init SQL; 'verify' refuses a database that lacks objects; 'none' skips both. */
+  readonly schema: 'init' | 'verify' | 'none';
+}
+
+/** Load brotr.yaml of a deployment. */
+export function loadBrotrConfig(deployment: DeploymentPaths, io: CliIo): Promise<BrotrConfig> {
+  return loadConfigFile(deployment.brotrConfig, brotrConfigSchema, { env: io.env });
+}
+
+/** Open the deployment's database for a command. */
+export async function openDatabase(
+  deployment: DeploymentPaths,
+  io: CliIo,
+  logger: Logger,
+  opts: OpenOpts,
+): Promise<OpenDb> {
+  const brotr = await loadBrotrConfig(deployment, io);
+  const cfg = brotr.database;
+  const retry = {
+    maxAttempts: brotr.retry.max_attempts,
+    initialDelayMs: brotr.retry.initial_delay * 1000,
+    maxDelayMs: brotr.retry.max_delay * 1000,
+  };
+  const conn = mergePoolConfig(brotr, opts.pool, opts.service ?? brotr.pool.application_name);
+  const common = {
+    maxSize: conn.maxSize,
+    idleTimeoutSec: brotr.pool.max_inactive_connection_lifetime,
+    maxLifetimeSec: brotr.pool.max_lifetime,
+    connectTimeoutSec: brotr.pool.acquisition_timeout,
+    applicationName: conn.applicationName,
+    statementTimeoutMs: (brotr.timeouts.query ?? 0) * 1000,
+    prepare: brotr.pool.prepare,
+    retry,
+  };
+  let embedded: EmbeddedServer | undefined;
+  let db: Db;
+  if (cfg.embedded) {
+    const dataDir = resolve(io.cwd, brotr.embedded.data_dir);
+    logger.info('embedded_postgres_starting', { data_dir: dataDir });
+    embedded = await startEmbeddedPostgres({
+      dataDir,
+      ...(brotr.embedded.port ? { port: brotr.embedded.port } : {}),
+      log: (line) => logger.debug('embedded_postgres', { line }),
+    });
+    await ensureDatabase(embedded.url, cfg.database);
+    const url = new URL(embedded.url);
+    // The embedded server has one superuser; per-service roles apply to production servers only.
+    db = await createDb(
+      {
+        ...common,
+        host: url.hostname,
+        port: Number(url.port),
+        database: cfg.database,
+        user: 'postgres',
+        password: decodeURIComponent(url.password),
+      },
+      { logger },
+    );
+    if (opts.schema !== 'none' && !(await verifyDatabase(db.sql)).ok) {
+      logger.info('schema_initialising', { deployment: deployment.name });
+      await initDatabase(db.sql, deployment.initSqlDir);
+    }
+  } else {
+    const password = io.env[conn.passwordEnv];
+    if (password === undefined) logger.warn('password_env_unset', { variable: conn.passwordEnv });
+    db = await createDb(
+      { ...common, host: cfg.host, port: cfg.port, database: cfg.database, user: conn.user, password },
+      { logger },
+    );
+  }
+  try {
+    if (opts.schema === 'init') await initDatabase(db.sql, deployment.initSqlDir);
+    if (opts.schema === 'verify') await requireSchema(db);
+  } catch (err) {
+    await db.close();
+    await embedded?.stop();
+    throw err;
+  }
+  const close = async (): Promise<void> => {
+    await db.close();
+    await embedded?.stop();
+  };
+  return { db, brotr, embedded, close, [Symbol.asyncDispose]: close };
+}
+
+/** Refuse to work on a database that lacks what the services need, saying what is missing. */
+export async function requireSchema(db: Db): Promise<void> {
+  const result = await verifyDatabase(db.sql);
+  if (!result.ok) {
+    throw new SchemaMismatchError(
+      `the database at ${db.target} is missing: ${result.missing.join(', ')}. Run 'bigbrotr db init' first.`,
+    );
+  }
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`invalid database name: ${name}`);
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [exists] = await sql`SELECT 1 FROM pg_database WHERE datname = ${name}`;
+    if (!exists) await sql`CREATE DATABASE ${sql(name)}`;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The database pool (postgres.js) with retry on transient failures. Works behind PgBouncer in transaction
+ * mode: no prepared statements outlive a transaction (`prepare: false`) and no session state is relied on
+ * (server settings are sent in the startup packet).
+ */
+import postgres from 'postgres';
+import { DatabaseUnreachableError, isConnectError } from './errors.js';
+import { withRetry } from './retry.js';
+
+/** Connection and pool options, mapped by the composition root from brotr.yaml. */
+export interface DbOpts {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly password?: string | undefined;
+  /** Maximum connections (default 5). postgres.js opens connections lazily, so there is no minimum. */
+  readonly maxSize?: number;
+  /** Close a connection idle for this long (default 300 s). */
+  readonly idleTimeoutSec?: number;
+  /**
+   * Recycle a connection after this many seconds (default 1800). postgres.js cannot count queries per
+   * connection, so the reference's "recycle after 50,000 queries" is approximated by lifetime.
+   */
+  readonly maxLifetimeSec?: number;
+  readonly connectTimeoutSec?: number;
+  readonly applicationName?: string;
+  readonly statementTimeoutMs?: number;
+  /** Use server-side prepared statements (faster on a direct connection; leave off behind PgBouncer). */
+  readonly prepare?: boolean;
+  readonly retry?: { readonly maxAttempts: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
+}
+
+/** What the pool reports for metrics: queries in flight through `run`, and the configured size. */
+export interface PoolStats {
+  readonly inFlight: number;
+  readonly maxSize: number;
+  readonly retries: number;
+}
+
+/** Minimal logging the pool needs. */
+export interface DbLogger {
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  debug(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** An open database: the tagged-template client plus retrying execution, health and statistics. */
+export interface Db extends AsyncDisposable {
+  readonly sql: postgres.Sql;
+  /** `host:port/database`, for messages (never includes the password). */
+  readonly target: string;
+  /** Run a unit of work, retrying it as a whole on transient failures. */
+  run<T>(fn: (sql: postgres.Sql) => Promise<T>, opts?: { signal?: AbortSignal }): Promise<T>;
+  health(): Promise<boolean>;
+  stats(): PoolStats;
+  close(): Promise<void>;
+}
+
+const DEFAULT_RETRY = { maxAttempts: 3, initialDelayMs: 1000, maxDelayMs: 10_000 };
+
+/** Open a pool and check that the server answers (retrying as configured). */
+export async function createDb(opts: DbOpts, deps: { logger?: DbLogger } = {}): Promise<Db> {
+  const target = `${opts.host}:${opts.port}/${opts.database}`;
+  const maxSize = opts.maxSize ?? 5;
+  const retry = opts.retry ?? DEFAULT_RETRY;
+  const sql = postgres({
+    host: opts.host,
+    port: opts.port,
+    database: opts.database,
+    username: opts.user,
+    ...(opts.password !== undefined ? { password: opts.password } : {}),
+    max: maxSize,
+    idle_timeout: opts.idleTimeoutSec ?? 300,
+    max_lifetime: opts.maxLifetimeSec ?? 1800,
+    connect_timeout: opts.connectTimeoutSec ?? 10,
+    prepare: opts.prepare ?? false,
+    connection: {
+      application_name: opts.applicationName ?? 'bigbrotr',
+      TimeZone: 'UTC',
+      statement_timeout: opts.statementTimeoutMs ?? 0,
+    },
+    onnotice: (n) => deps.logger?.debug('db_notice', { message: n.message }),
+  });
+  let inFlight = 0;
+  let retries = 0;
+  const run = async <T>(fn: (s: postgres.Sql) => Promise<T>, o: { signal?: AbortSignal } = {}): Promise<T> => {
+    inFlight += 1;
+    try {
+      return await withRetry(() => fn(sql), {
+        ...retry,
+        ...(o.signal ? { signal: o.signal } : {}),
+        onRetry: (err, attempt, delayMs) => {
+          retries += 1;
+          deps.logger?.warn('db_retry', { target, attempt, delay_ms: delayMs, code: (err as { code?: string }).code });
+        },
+      });
+    } finally {
+      inFlight -= 1;
+    }
+  };
+  const close = (): Promise<void> => sql.end({ timeout: 5 });
+  try {
+    await run((s) => s`SELECT 1`);
+  } catch (err) {
+    await close();
+    if (isConnectError(err)) {
+      const code = (err as { code?: string }).code ?? 'error';
+      throw new DatabaseUnreachableError(
+        `cannot reach PostgreSQL at ${opts.host}:${opts.port} (database ${opts.database}) after ${retry.maxAttempts} attempts: ${code}`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  return {
+    sql,
+    target,
+    run,
+    health: async () => {
+      try {
+        await sql`SELECT 1`;
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    stats: () => ({ inFlight, maxSize, retries }),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

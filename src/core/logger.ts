@@ -1,0 +1,99 @@
+/**
+ * Structured logging over pino: one line per event, a message name plus fields. Text format
+ * (`2026-02-09 12:00:00 INFO synchronizer: sync_completed events=1500 duration=45.2`) or JSON
+ * (`{"timestamp","level","service","message",...fields}`). Secrets never reach the output.
+ */
+import type { Writable } from 'node:stream';
+import { pino } from 'pino';
+
+/** Log levels, lowest first. */
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+/** The logging interface every module depends on (easy to fake, stable across pino versions). */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/** Logger options; `stream` defaults to stderr and is injectable so tests can read the output. */
+export interface LoggerOpts {
+  readonly level?: LogLevel;
+  readonly format?: 'text' | 'json';
+  readonly stream?: Writable;
+  readonly service?: string;
+}
+
+const SECRET_KEY = /pass(word)?|secret|private_?key|nsec|token|credential|^sk$|^key$/i;
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]+:)[^@/\s]+@/gi;
+const NSEC = /\bnsec1[02-9ac-hj-np-z]{20,}\b/g;
+
+/** Mask secrets: values of secret-looking keys, passwords inside URLs, and nsec keys. */
+export function redact(value: unknown, key = '', depth = 0): unknown {
+  if (SECRET_KEY.test(key) && value !== undefined && value !== null) return '***';
+  if (typeof value === 'string') return value.replace(URL_PASSWORD, '$1***@').replace(NSEC, 'nsec1***');
+  if (depth > 8 || typeof value !== 'object' || value === null) return value;
+  if (value instanceof Error) return { name: value.name, message: redact(value.message, '', depth + 1) };
+  if (Array.isArray(value)) return value.map((v) => redact(v, '', depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, k, depth + 1)]));
+}
+
+/** Build a logger. */
+export function createLogger(opts: LoggerOpts = {}): Logger {
+  const target = opts.stream ?? process.stderr;
+  const destination = opts.format === 'json' ? target : textStream(target);
+  const base = pino(
+    {
+      level: opts.level ?? 'info',
+      base: opts.service ? { service: opts.service } : null,
+      messageKey: 'message',
+      timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+  return wrap(base);
+}
+
+function wrap(p: pino.Logger): Logger {
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (message: string, fields?: Record<string, unknown>): void => {
+      if (fields) p[level](redact(fields) as object, message);
+      else p[level](message);
+    };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (bindings) => wrap(p.child(redact(bindings) as Record<string, unknown>)),
+  };
+}
+
+/** A stream that turns pino's JSON lines into the text format. */
+function textStream(out: Writable): { write(line: string): void } {
+  return {
+    write(line: string) {
+      out.write(`${formatText(JSON.parse(line) as Record<string, unknown>)}\n`);
+    },
+  };
+}
+
+/** One JSON log record as a text line. */
+export function formatText(record: Record<string, unknown>): string {
+  const { timestamp, level, service, message, ...fields } = record;
+  const time = String(timestamp ?? '')
+    .replace('T', ' ')
+    .slice(0, 19);
+  const head = `${time} ${String(level).toUpperCase()} ${service ? `${String(service)}: ` : ''}${String(message ?? '')}`;
+  const rest = Object.entries(fields).map(([k, v]) => `${k}=${formatValue(v)}`);
+  return rest.length ? `${head} ${rest.join(' ')}` : head;
+}
+
+function formatValue(v: unknown): string {
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return /[\s"=]/.test(s) || s === '' ? JSON.stringify(s) : s;
+}

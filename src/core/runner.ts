@@ -1,0 +1,125 @@
+/**
+ * runService: the one loop that owns timing, failure counting, metrics and the catch-all boundary of every
+ * service (spec 04, "The service loop").
+ */
+import type { Logger } from './logger.js';
+import type { ServiceMetrics } from './metrics.js';
+
+/** A service: a name, a cycle, and an optional cleanup step run before each cycle. */
+export interface Service {
+  readonly name: string;
+  cycle(signal: AbortSignal): Promise<void>;
+  cleanup?(signal: AbortSignal): Promise<void>;
+}
+
+/** How to run a service. */
+export interface RunOpts {
+  readonly intervalSec: number;
+  /** Stop with a failure once this many cycles in a row failed; 0 = never. */
+  readonly maxConsecutiveFailures: number;
+  readonly once?: boolean;
+  /** Aborted on SIGINT/SIGTERM: no new cycle starts; the current one is told to stop and given `graceMs`. */
+  readonly signal?: AbortSignal;
+  readonly graceMs: number;
+  readonly logger: Logger;
+  readonly metrics: ServiceMetrics;
+  readonly now?: () => number;
+}
+
+/** Run `service` until stopped (or once). Returns the exit code: 0 success or clean stop, 1 failure. */
+export async function runService(service: Service, opts: RunOpts): Promise<number> {
+  const now = opts.now ?? Date.now;
+  const log = opts.logger;
+  let failures = 0;
+  let graceExpired = false;
+  opts.metrics.setGauge('consecutive_failures', 0);
+  log.info('service_started', { interval: opts.intervalSec, once: Boolean(opts.once) });
+  while (!opts.signal?.aborted) {
+    const started = now();
+    const outcome = await runCycle(service, opts);
+    const ok = outcome === 'ok';
+    graceExpired = outcome === 'grace-expired';
+    const elapsed = (now() - started) / 1000;
+    if (ok) {
+      failures = 0;
+      opts.metrics.inc('cycles_success');
+      opts.metrics.observeCycle(elapsed);
+      opts.metrics.setGauge('last_cycle_timestamp', Math.floor(now() / 1000));
+      log.info('cycle_completed', { duration: Number(elapsed.toFixed(3)) });
+    } else {
+      failures += 1;
+    }
+    opts.metrics.setGauge('consecutive_failures', failures);
+    if (opts.once) return ok ? 0 : 1;
+    if (opts.maxConsecutiveFailures > 0 && failures >= opts.maxConsecutiveFailures) {
+      log.error('service_stopping', { reason: 'max_consecutive_failures', failures });
+      return 1;
+    }
+    await wait(Math.max(0, opts.intervalSec - elapsed) * 1000, opts.signal);
+  }
+  log.info('service_stopped', { clean: !graceExpired });
+  return graceExpired ? 1 : 0;
+}
+
+/** One cleanup + cycle inside the catch-all boundary; the stop request aborts the cycle's signal after a grace. */
+async function runCycle(service: Service, opts: RunOpts): Promise<'ok' | 'failed' | 'grace-expired'> {
+  const cycleAbort = new AbortController();
+  const onStop = (): void => {
+    opts.logger.info('stop_requested', { grace_ms: opts.graceMs });
+    cycleAbort.abort(opts.signal?.reason);
+  };
+  opts.signal?.addEventListener('abort', onStop, { once: true });
+  const work = (async () => {
+    if (service.cleanup) await service.cleanup(cycleAbort.signal);
+    await service.cycle(cycleAbort.signal);
+  })();
+  try {
+    await (opts.signal ? raceGrace(work, opts.signal, opts.graceMs) : work);
+    return 'ok';
+  } catch (err) {
+    const name = err instanceof Error ? err.name : 'Error';
+    opts.metrics.inc('cycles_failed');
+    opts.metrics.inc(`errors_${name}`);
+    opts.logger.error('cycle_failed', { error: name, detail: err instanceof Error ? err.message : String(err) });
+    return err instanceof GraceExpiredError ? 'grace-expired' : 'failed';
+  } finally {
+    opts.signal?.removeEventListener('abort', onStop);
+  }
+}
+
+/** Wait for `work`; once `stop` aborts, wait at most `graceMs` more, then give up on it. */
+function raceGrace(work: Promise<void>, stop: AbortSignal, graceMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onStop = (): void => {
+      timer = setTimeout(() => reject(new GraceExpiredError(`the cycle did not stop within ${graceMs} ms`)), graceMs);
+    };
+    if (stop.aborted) onStop();
+    else stop.addEventListener('abort', onStop, { once: true });
+    work.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      stop.removeEventListener('abort', onStop);
+    });
+  });
+}
+
+/** The cycle ignored the stop request for longer than the grace period. */
+export class GraceExpiredError extends Error {
+  override name = 'GraceExpiredError';
+}
+
+function wait(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

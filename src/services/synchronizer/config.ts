@@ -1,0 +1,32 @@
+/** synchronizer.yaml (spec 05): complete event collection. */
+import { z } from 'zod';
+import { bool, int, num, section } from '../../core/config/fields.js';
+import { baseServiceShape, checkInterval, keysSchema, networksSchema } from '../../core/config/service.js';
+
+/** A NIP-01 filter in config; since/until/limit inside it are ignored (the synchronizer sets them). */
+const filter = z.record(z.string(), z.unknown());
+
+/** The synchronizer's configuration schema. */
+export const synchronizerConfigSchema = z
+  .strictObject({
+    ...baseServiceShape(),
+    networks: networksSchema,
+    keys: keysSchema,
+    processing: section({
+      filters: z.array(filter).min(1).default([{}]),
+      since: int(0, Number.MAX_SAFE_INTEGER, 0),
+      until: z.number().int().min(0).nullable().default(null),
+      limit: int(10, 5000, 500),
+      end_lag: int(0, 604_800, 86_400),
+      batch_size: int(100, 10_000, 1000),
+      allow_insecure: bool(false),
+      max_event_size: z.number().int().min(256).nullable().default(null),
+      live_tail: bool(false),
+      priority_relays: z.array(z.string().min(1)).default([]),
+    }),
+    timeouts: section({ idle: num(1, 86_400, 300), max_duration: num(1, 7 * 86_400, 14_400) }),
+  })
+  .superRefine(checkInterval);
+
+/** A validated synchronizer.yaml. */
+export type SynchronizerConfig = z.output<typeof synchronizerConfigSchema>;

@@ -1,0 +1,157 @@
+/**
+ * A pool of worker threads that verifies batches of events (id and BIP-340 signature) on every core.
+ * Batches are split evenly across the workers; answers come back in the input order.
+ */
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { NostrEvent } from '../../models/event.js';
+import { WORKER_SOURCE } from './worker-source.js';
+
+/** Pool options: `threads` defaults to the number of cores. */
+export interface VerifierPoolOpts {
+  readonly threads?: number;
+  /** Use the pure-JS verifier even when the native build exists (for comparisons). */
+  readonly forceJs?: boolean;
+}
+
+/** Raised for work a pool could not do: it was closed, or a worker died. */
+export class VerifierPoolError extends Error {
+  override name = 'VerifierPoolError';
+}
+
+interface Pending {
+  resolve(flags: Uint8Array): void;
+  reject(err: Error): void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  readonly pending: Map<number, Pending>;
+}
+
+/** The worker pool. Dispose it (or `close()`) to stop the threads. */
+export class VerifierPool implements AsyncDisposable {
+  readonly threads: number;
+  readonly backend: Promise<string>;
+  private readonly slots: Slot[];
+  private seq = 0;
+  private closed = false;
+  private queued = 0;
+
+  constructor(opts: VerifierPoolOpts = {}) {
+    this.threads = Math.max(1, opts.threads ?? availableParallelism());
+    const require = createRequire(import.meta.url);
+    const workerData = {
+      bcrypto: opts.forceJs ? undefined : resolveOptional(require, 'bcrypto/lib/native/schnorr'),
+      noble: require.resolve('@noble/curves/secp256k1.js'),
+    };
+    const backends: Promise<string>[] = [];
+    this.slots = Array.from({ length: this.threads }, () => {
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
+      const slot: Slot = { worker, pending: new Map() };
+      backends.push(
+        new Promise((resolve, reject) => {
+          worker.on('message', (m: { seq?: number; flags?: Uint8Array; ready?: string; failed?: string }) => {
+            if (m.ready) resolve(m.ready);
+            else if (m.failed) reject(new VerifierPoolError(m.failed));
+            else if (m.seq !== undefined && m.flags) {
+              slot.pending.get(m.seq)?.resolve(m.flags);
+              slot.pending.delete(m.seq);
+              // An idle pool must not keep the process alive; a busy one must.
+              if (slot.pending.size === 0) worker.unref();
+            }
+          });
+        }),
+      );
+      const fail = (err: Error): void => {
+        for (const p of slot.pending.values())
+          p.reject(new VerifierPoolError(`verifier worker died: ${err.message}`, { cause: err }));
+        slot.pending.clear();
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+      worker.unref();
+      return slot;
+    });
+    this.backend = Promise.all(backends).then((names) => names[0] ?? 'none');
+    this.backend.catch(() => undefined);
+  }
+
+  /** Events waiting for an answer (for metrics: the verify queue depth). */
+  get queueDepth(): number {
+    return this.queued;
+  }
+
+  /** Verify id and signature of each event; resolves to one byte per event (1 = valid), in order. */
+  async verify(events: readonly NostrEvent[], opts: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    if (this.closed) throw new VerifierPoolError('the verifier pool is closed');
+    opts.signal?.throwIfAborted();
+    if (events.length === 0) return new Uint8Array(0);
+    const per = Math.ceil(events.length / this.threads);
+    const parts: Promise<Uint8Array>[] = [];
+    for (let i = 0, s = 0; i < events.length; i += per, s++) {
+      parts.push(this.send(this.slots[s % this.slots.length] as Slot, events.slice(i, i + per), opts.signal));
+    }
+    this.queued += events.length;
+    try {
+      const results = await Promise.all(parts);
+      const out = new Uint8Array(events.length);
+      let offset = 0;
+      for (const r of results) {
+        out.set(r, offset);
+        offset += r.length;
+      }
+      return out;
+    } finally {
+      this.queued -= events.length;
+    }
+  }
+
+  private send(slot: Slot, events: readonly NostrEvent[], signal?: AbortSignal): Promise<Uint8Array> {
+    const seq = this.seq++;
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        slot.pending.delete(seq);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      slot.pending.set(seq, {
+        resolve: (f) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(f);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      });
+      slot.worker.ref();
+      slot.worker.postMessage({ seq, events });
+    });
+  }
+
+  /** Stop every worker; pending work is rejected. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function resolveOptional(require: NodeRequire, id: string): string | undefined {
+  try {
+    return require.resolve(id);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Build a verifier pool. */
+export function createVerifierPool(opts: VerifierPoolOpts = {}): VerifierPool {
+  return new VerifierPool(opts);
+}

@@ -1,0 +1,41 @@
+/**
+ * The verifier worker's code, run with `new Worker(code, { eval: true })` so it needs no TypeScript build:
+ * it loads bcrypto's native BIP-340 binding by absolute path, or @noble/curves when that is unavailable.
+ * Each message is a batch of events; the answer is one byte per event (1 = id and signature valid).
+ */
+export const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { pathToFileURL } = require('node:url');
+
+async function loadVerify() {
+  if (workerData.bcrypto) {
+    try {
+      const lib = require(workerData.bcrypto);
+      if (lib.native) return { name: 'bcrypto-native', verify: (sig, msg, pub) => lib.verify(msg, sig, pub) };
+    } catch {}
+  }
+  const { schnorr } = await import(pathToFileURL(workerData.noble).href);
+  return { name: 'noble', verify: (sig, msg, pub) => schnorr.verify(sig, msg, pub) };
+}
+
+const ready = loadVerify();
+parentPort.on('message', async ({ seq, events }) => {
+  const { verify } = await ready;
+  const flags = new Uint8Array(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    try {
+      const id = createHash('sha256')
+        .update(JSON.stringify([0, e.pubkey, e.created_at, e.kind, e.tags, e.content]))
+        .digest();
+      if (id.toString('hex') !== e.id) continue;
+      flags[i] = verify(Buffer.from(e.sig, 'hex'), id, Buffer.from(e.pubkey, 'hex')) ? 1 : 0;
+    } catch {
+      flags[i] = 0;
+    }
+  }
+  parentPort.postMessage({ seq, flags }, [flags.buffer]);
+});
+ready.then((b) => parentPort.postMessage({ ready: b.name }), (err) => parentPort.postMessage({ failed: String(err) }));
+`;

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../../src/testing/vitest/db.js';
+
+const db = useTestDatabase('bigbrotr');
+
+/** Run `fn` as `role` inside a transaction that is always rolled back. */
+async function asRole(role: string, statement: (tx: typeof db.sql) => Promise<unknown>): Promise<unknown> {
+  try {
+    await db.sql.begin(async (tx) => {
+      await tx`SELECT set_config('role', ${role}, true)`;
+      await statement(tx as unknown as typeof db.sql);
+      throw new Error('rollback');
+    });
+  } catch (err) {
+    if ((err as Error).message === 'rollback') return 'ok';
+    return (err as { code?: string }).code;
+  }
+  return 'ok';
+}
+
+describe('roles', () => {
+  it('reader can read but not write, even through the write functions', async () => {
+    expect(await asRole('reader', (tx) => tx`SELECT count(*) FROM event`)).toBe('ok');
+    expect(await asRole('reader', (tx) => tx`SELECT * FROM relay_stats`)).toBe('ok');
+    expect(await asRole('reader', (tx) => tx`SELECT * FROM service_state_get('validator', 'checkpoint')`)).toBe('ok');
+    expect(await asRole('reader', (tx) => tx`INSERT INTO relay VALUES ('wss://x.example.com', 'clearnet', 1)`)).toBe(
+      '42501',
+    );
+    expect(await asRole('reader', (tx) => tx`UPDATE relay SET network = 'tor'`)).toBe('42501');
+    expect(await asRole('reader', (tx) => tx`DELETE FROM service_state`)).toBe('42501');
+    expect(
+      await asRole(
+        'reader',
+        (tx) => tx`SELECT relay_insert(${['wss://x.example.com']}::text[], ${['clearnet']}::text[], ${[1]}::bigint[])`,
+      ),
+    ).toBe('42501');
+    expect(await asRole('reader', (tx) => tx`SELECT relay_stats_refresh()`)).toBe('42501');
+    expect(
+      await asRole(
+        'reader',
+        (tx) =>
+          tx`SELECT service_state_upsert(${['a']}::text[], ${['b']}::text[], ${['c']}::text[], ${['{}']}::text[]::jsonb[])`,
+      ),
+    ).toBe('42501');
+    expect(
+      await asRole(
+        'reader',
+        (tx) => tx`SELECT service_state_delete(${['a']}::text[], ${['b']}::text[], ${['c']}::text[])`,
+      ),
+    ).toBe('42501');
+    expect(await asRole('reader', (tx) => tx`SELECT orphan_event_delete(10)`)).toBe('42501');
+    expect(await asRole('reader', (tx) => tx`SELECT orphan_metadata_delete(10)`)).toBe('42501');
+  });
+
+  it('writer can write; refresher can refresh the views it owns', async () => {
+    expect(
+      await asRole(
+        'writer',
+        (tx) => tx`SELECT relay_insert(${['wss://x.example.com']}::text[], ${['clearnet']}::text[], ${[1]}::bigint[])`,
+      ),
+    ).toBe('ok');
+    expect(
+      await asRole(
+        'writer',
+        (tx) =>
+          tx`SELECT service_state_upsert(${['a']}::text[], ${['b']}::text[], ${['c']}::text[], ${['{}']}::text[]::jsonb[])`,
+      ),
+    ).toBe('ok');
+    expect(await asRole('refresher', (tx) => tx`SELECT all_statistics_refresh()`)).toBe('ok');
+    const owners = await db.sql`SELECT DISTINCT matviewowner FROM pg_matviews WHERE schemaname = 'public'`;
+    expect(owners.map((o) => o.matviewowner)).toEqual(['refresher']);
+  });
+});
