@@ -1,7 +1,7 @@
 /**
  * Runs the benchmarks: `npm run bench` (all) or `npm run bench -- verify import` (some). Each
  * `bench/<name>.bench.ts` exports a default async function returning result lines. Benchmarks that need a
- * database use BIGBROTR_BENCH_DATABASE_URL, else the embedded PostgreSQL.
+ * database use BIGBROTR_BENCH_DATABASE_URL (an admin URL), else the embedded PostgreSQL.
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
