@@ -1,0 +1,145 @@
+/** One client connection to the test relay: the NIP-01/42/45/77 protocol, with the switchable misbehaviours. */
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type WebSocket from 'ws';
+import { type NostrEvent, validateEvent } from '../../models/event.js';
+import type { Filter } from '../../nips/nip01/filter.js';
+import { matchFilters } from '../../nips/nip01/filter.js';
+import { type ClientMessage, parseClientMessage } from '../../nips/nip01/messages.js';
+import { powDifficulty } from '../../nips/nip13.js';
+import { AUTH_KIND } from '../../nips/nip42.js';
+import { NegentropyResponder } from '../../nips/nip77/responder.js';
+import { drip, GARBAGE_FRAMES, textFrame } from './frames.js';
+import type { RelayContext } from './types.js';
+
+/** Handle one WebSocket; returns the function that delivers a live event to its open subscriptions. */
+export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): (event: NostrEvent) => void {
+  const challenge = randomBytes(16).toString('hex');
+  const subs = new Map<string, readonly Filter[]>();
+  const negs = new Map<string, NegentropyResponder>();
+  let authed: string | undefined;
+  const mis = (): RelayContext['misbehave'] => ctx.misbehave;
+
+  const send = (msg: readonly unknown[]): void => {
+    const text = JSON.stringify(msg);
+    if (mis().dripMs) drip(socket, textFrame(text), mis().dripMs ?? 1000);
+    else if (ws.readyState === ws.OPEN) ws.send(text);
+  };
+
+  if (mis().stall) {
+    socket.pause(); // reads nothing: no answers, no pongs
+    return () => undefined;
+  }
+  if (ctx.authRequired.read || ctx.authRequired.write || ctx.info.supported_nips?.includes(42))
+    send(['AUTH', challenge]);
+
+  ws.on('message', (data, isBinary) => {
+    const parsed = isBinary ? undefined : parseClientMessage(String(data));
+    if (!parsed?.ok) return send(['NOTICE', `invalid: ${parsed?.detail ?? 'binary frame'}`]);
+    if (mis().noticeInsteadOfAnswers) return send(['NOTICE', 'error: not answering that']);
+    handle(parsed.value);
+  });
+  ws.on('close', () => {
+    subs.clear();
+    negs.clear();
+  });
+
+  function handle(msg: ClientMessage): void {
+    switch (msg.type) {
+      case 'EVENT':
+        return void onEvent(msg.event);
+      case 'REQ':
+        return void onReq(msg.subId, msg.filters);
+      case 'CLOSE':
+        subs.delete(msg.subId);
+        return;
+      case 'COUNT':
+        if (ctx.authRequired.read && !authed)
+          return void send(['CLOSED', msg.subId, 'auth-required: count needs AUTH']);
+        return void send(['COUNT', msg.subId, { count: ctx.store.count(msg.filters) }]);
+      case 'AUTH':
+        return void onAuth(msg.event);
+      case 'NEG-OPEN':
+        return void onNegOpen(msg.subId, msg.filter, msg.message);
+      case 'NEG-MSG':
+        return void onNegMsg(msg.subId, msg.message);
+      case 'NEG-CLOSE':
+        negs.delete(msg.subId);
+        return;
+    }
+  }
+
+  function onEvent(event: NostrEvent): void {
+    const refuse = (message: string): void => send(['OK', event.id, false, message]);
+    if (mis().rateLimited) return void refuse('rate-limited: slow down');
+    if (ctx.authRequired.write && !authed) return void refuse('auth-required: publishing needs AUTH');
+    const valid = validateEvent(event);
+    if (!valid.ok) return void refuse(`invalid: ${valid.reason}`);
+    const minPow = ctx.info.limitation?.min_pow_difficulty ?? 0;
+    if (minPow > 0 && powDifficulty(event.id) < minPow) return void refuse(`pow: difficulty ${minPow} required`);
+    const outcome = ctx.store.add(event);
+    if (outcome === 'duplicate') return void send(['OK', event.id, true, 'duplicate: already have this event']);
+    send(['OK', event.id, true, outcome === 'outdated' ? 'duplicate: a newer version is stored' : '']);
+    if (outcome !== 'outdated') ctx.broadcast(event);
+  }
+
+  function onReq(subId: string, filters: readonly Filter[]): void {
+    if (mis().rateLimited) return void send(['CLOSED', subId, 'rate-limited: too many requests']);
+    if (ctx.authRequired.read && !authed) return void send(['CLOSED', subId, 'auth-required: reading needs AUTH']);
+    if (mis().garbage) for (const g of GARBAGE_FRAMES) ws.send(g);
+    if (mis().oversizedBytes) send(['NOTICE', 'x'.repeat(mis().oversizedBytes ?? 0)]);
+    const sent = mis().ignoreUntil ? filters.map(({ until: _until, ...f }) => f) : filters;
+    const events = ctx.store.query(sent, ctx.maxLimit);
+    const closeAfter = mis().closeAfter;
+    let n = 0;
+    for (const event of events) {
+      if (closeAfter !== undefined && n >= closeAfter) return void socket.destroy();
+      const out = mis().invalidSignatures
+        ? { ...event, sig: event.sig.replace(/^./, event.sig[0] === '0' ? '1' : '0') }
+        : event;
+      send(['EVENT', mis().wrongSubId ? `${subId}x` : subId, out]);
+      n += 1;
+    }
+    if (!mis().noEose) send(['EOSE', subId]);
+    subs.set(subId, filters);
+  }
+
+  function onAuth(event: NostrEvent): void {
+    const tag = (name: string): string | undefined => event.tags.find((t) => t[0] === name)?.[1];
+    const fresh = Math.abs(event.created_at - Date.now() / 1000) < 600;
+    const ok = event.kind === AUTH_KIND && tag('challenge') === challenge && tag('relay') === ctx.url && fresh;
+    if (!ok || !validateEvent(event).ok) return void send(['OK', event.id, false, 'invalid: bad AUTH event']);
+    authed = event.pubkey;
+    send(['OK', event.id, true, '']);
+  }
+
+  function onNegOpen(subId: string, filter: Filter, message: string): void {
+    if (ctx.authRequired.read && !authed) return void send(['NEG-ERR', subId, 'auth-required: reading needs AUTH']);
+    if (!ctx.info.supported_nips?.includes(77)) return void send(['NOTICE', 'error: unknown message NEG-OPEN']);
+    const { limit: _limit, ...unlimited } = filter; // negentropy reconciles the whole matching set
+    const items = ctx.store.all().filter((e) => matchFilters([unlimited], e));
+    negs.set(
+      subId,
+      new NegentropyResponder(
+        items.map((e) => ({ timestamp: e.created_at, id: e.id })),
+        60_000,
+      ),
+    );
+    onNegMsg(subId, message);
+  }
+
+  function onNegMsg(subId: string, message: string): void {
+    const neg = negs.get(subId);
+    if (!neg) return void send(['NEG-ERR', subId, 'closed: unknown subscription']);
+    try {
+      send(['NEG-MSG', subId, neg.reconcile(message)]);
+    } catch (err) {
+      negs.delete(subId);
+      send(['NEG-ERR', subId, `error: ${(err as Error).message}`]);
+    }
+  }
+
+  return (event) => {
+    for (const [subId, filters] of subs) if (matchFilters(filters, event)) send(['EVENT', subId, event]);
+  };
+}

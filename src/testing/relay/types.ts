@@ -1,0 +1,53 @@
+/** Types shared by the test relay's modules. */
+import type { EventStore } from './store.js';
+
+/** Switchable misbehaviours (spec 07, hostile inputs); all off by default. */
+export interface Misbehaviour {
+  /** Send non-JSON, wrongly shaped and unknown frames before answering each REQ. */
+  readonly garbage?: boolean;
+  /** Send one NOTICE frame of this many bytes on each REQ. */
+  readonly oversizedBytes?: number;
+  /** Stop reading the socket after the upgrade: no answers, no pongs. */
+  readonly stall?: boolean;
+  /** Send every frame one byte every this many milliseconds. */
+  readonly dripMs?: number;
+  /** Answer as if the filters had no `until`. */
+  readonly ignoreUntil?: boolean;
+  /** Send events under a subscription id the client never opened. */
+  readonly wrongSubId?: boolean;
+  /** Send events with a tampered signature. */
+  readonly invalidSignatures?: boolean;
+  /** Drop the TCP connection after sending this many events of a REQ. */
+  readonly closeAfter?: number;
+  /** Never send EOSE. */
+  readonly noEose?: boolean;
+  /** Answer every message with a NOTICE only. */
+  readonly noticeInsteadOfAnswers?: boolean;
+  /** Refuse REQs (CLOSED) and EVENTs (OK false) as `rate-limited`. */
+  readonly rateLimited?: boolean;
+}
+
+/** The NIP-11 fields the test relay itself reads (the document may hold anything else too). */
+export interface TestRelayInfo {
+  readonly name?: string;
+  readonly supported_nips?: readonly number[];
+  readonly limitation?: {
+    readonly max_limit?: number;
+    readonly default_limit?: number;
+    readonly min_pow_difficulty?: number;
+    readonly auth_required?: boolean;
+  };
+  readonly [field: string]: unknown;
+}
+
+/** What a session needs from its relay. */
+export interface RelayContext {
+  readonly url: string;
+  readonly store: EventStore;
+  readonly info: TestRelayInfo;
+  /** The effective maximum events per REQ filter (NIP-11 `max_limit`, really enforced). */
+  readonly maxLimit: number;
+  readonly authRequired: { readonly read: boolean; readonly write: boolean };
+  readonly misbehave: Misbehaviour;
+  broadcast(event: import('../../models/event.js').NostrEvent): void;
+}
