@@ -18,19 +18,20 @@ export function textFrame(text: string): Buffer {
   return Buffer.concat([header, payload]);
 }
 
-/** Write `bytes` onto the socket one byte every `intervalMs` until done or the socket closes. */
-export function drip(socket: Socket, bytes: Buffer, intervalMs: number): void {
-  let i = 0;
+/** A writer that puts queued bytes onto the socket one byte every `intervalMs` (frames stay in order). */
+export function createDripper(socket: Socket, intervalMs: number): (bytes: Buffer) => void {
+  let pending = Buffer.alloc(0);
   const timer = setInterval(() => {
-    if (socket.destroyed || i >= bytes.length) {
-      clearInterval(timer);
-      return;
-    }
-    socket.write(bytes.subarray(i, i + 1));
-    i += 1;
+    if (socket.destroyed) return clearInterval(timer);
+    if (pending.length === 0) return;
+    socket.write(pending.subarray(0, 1));
+    pending = pending.subarray(1);
   }, intervalMs);
   timer.unref();
   socket.once('close', () => clearInterval(timer));
+  return (bytes) => {
+    pending = Buffer.concat([pending, bytes]);
+  };
 }
 
 /** Frames no NIP-01 client should accept: not JSON, not an array, unknown types, wrong arity, bad events. */

@@ -9,7 +9,7 @@ import { type ClientMessage, parseClientMessage } from '../../nips/nip01/message
 import { powDifficulty } from '../../nips/nip13.js';
 import { AUTH_KIND } from '../../nips/nip42.js';
 import { NegentropyResponder } from '../../nips/nip77/responder.js';
-import { drip, GARBAGE_FRAMES, textFrame } from './frames.js';
+import { createDripper, GARBAGE_FRAMES, textFrame } from './frames.js';
 import type { RelayContext } from './types.js';
 
 /** Handle one WebSocket; returns the function that delivers a live event to its open subscriptions. */
@@ -20,10 +20,14 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
   let authed: string | undefined;
   const mis = (): RelayContext['misbehave'] => ctx.misbehave;
 
+  let drip: ((bytes: Buffer) => void) | undefined;
   const send = (msg: readonly unknown[]): void => {
     const text = JSON.stringify(msg);
-    if (mis().dripMs) drip(socket, textFrame(text), mis().dripMs ?? 1000);
-    else if (ws.readyState === ws.OPEN) ws.send(text);
+    const dripMs = mis().dripMs;
+    if (dripMs) {
+      drip ??= createDripper(socket, dripMs);
+      drip(textFrame(text));
+    } else if (ws.readyState === ws.OPEN) ws.send(text);
   };
 
   if (mis().stall) {
