@@ -3,12 +3,11 @@
  * with an opt-in insecure retry, overlays through their SOCKS5 proxy (which resolves the name), the local
  * network only when enabled, and the connection-time guard against clearnet names that resolve locally.
  */
-import type { Agent } from 'node:http';
 import type { LookupFunction } from 'node:net';
-import { SocksProxyAgent } from 'socks-proxy-agent';
 import WebSocket from 'ws';
 import type { Network } from '../../models/network.js';
 import { fail, ok } from '../../models/result.js';
+import { socksAgent } from './proxy.js';
 import { isCertificateError, type ProbeReason, type ProbeResult, reasonOfError } from './reasons.js';
 import { guardedLookup, type Resolver } from './resolve.js';
 
@@ -70,9 +69,7 @@ function socketOptions(opts: OpenSocketOpts, insecure: boolean): WebSocket.Clien
     rejectUnauthorized: !insecure,
   };
   if (opts.proxyUrl && opts.network !== 'clearnet' && opts.network !== 'local') {
-    // socks5h: the proxy resolves the name (an onion name has no DNS record anyway).
-    const agent: Agent = new SocksProxyAgent(opts.proxyUrl.replace(/^socks5:/, 'socks5h:'));
-    return { ...base, agent };
+    return { ...base, agent: socksAgent(opts.proxyUrl) };
   }
   const guard = { allowLocal: opts.allowLocal === true, ...(opts.resolver ? { resolver: opts.resolver } : {}) };
   // ws passes unknown options through to http(s).request, which takes `lookup`.
