@@ -59,6 +59,11 @@ describe('NIP-01 against the test relay', () => {
     );
     expect((await collect(conn, [{ limit: 1000 }])).events).toHaveLength(17);
     expect((await collect(conn, [{}])).events).toHaveLength(17);
+    const withDefault = await connect(
+      await relay({ events, info: { limitation: { max_limit: 50, default_limit: 8 } } }),
+    );
+    expect((await collect(withDefault, [{}])).events).toHaveLength(8);
+    expect((await collect(withDefault, [{ limit: 30 }])).events).toHaveLength(30);
   });
 
   it('publishes with OK answers and machine-readable prefixes', async () => {
@@ -95,7 +100,7 @@ describe('NIP-01 against the test relay', () => {
     const r = await relay();
     const reader = await connect(r);
     const writer = await connect(r);
-    const sub = subscribe(reader, [{ kinds: [1] }], { closeOnEose: false, idleTimeoutMs: 5000 });
+    const sub = subscribe(reader, [{ kinds: [1] }], { closeOnEose: false, idleTimeoutMs: 0 });
     const [e] = generateEvents(1, { seed: 9 }) as [NostrEvent];
     setTimeout(() => void publishEvent(writer, e), 100);
     for await (const got of sub) {

@@ -16,7 +16,7 @@ export interface SubscribeOpts {
   readonly subId?: string;
   /** Stop at EOSE and send CLOSE (default true); otherwise keep receiving live events. */
   readonly closeOnEose?: boolean;
-  /** No message for this long (while the consumer keeps up) ends it as `timeout`; default 30 s. */
+  /** No message for this long (while the consumer keeps up) ends it as `timeout`; default 30 s, 0 = never. */
   readonly idleTimeoutMs?: number;
   /** Events waiting unconsumed before the socket is paused; default 1,000. */
   readonly highWaterMark?: number;
@@ -151,6 +151,7 @@ export class Subscription implements AsyncIterable<NostrEvent>, AsyncDisposable 
     clearInterval(this.idle);
     this.lastActivity = Date.now();
     const ms = this.opts.idleTimeoutMs ?? 30_000;
+    if (ms === 0) return; // live subscriptions: the connection's ping/pong still catches a dead relay
     this.idle = setInterval(
       () => {
         // a slow consumer (socket held) is not an idle relay

@@ -92,7 +92,9 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
     if (ctx.authRequired.read && !authed) return void send(['CLOSED', subId, 'auth-required: reading needs AUTH']);
     if (mis().garbage) for (const g of GARBAGE_FRAMES) ws.send(g);
     if (mis().oversizedBytes) send(['NOTICE', 'x'.repeat(mis().oversizedBytes ?? 0)]);
-    const sent = mis().ignoreUntil ? filters.map(({ until: _until, ...f }) => f) : filters;
+    const defaultLimit = ctx.info.limitation?.default_limit;
+    const limited = defaultLimit === undefined ? filters : filters.map((f) => ({ limit: defaultLimit, ...f }));
+    const sent = mis().ignoreUntil ? limited.map(({ until: _until, ...f }) => f) : limited;
     const events = ctx.store.query(sent, ctx.maxLimit);
     const closeAfter = mis().closeAfter;
     let n = 0;
