@@ -1,0 +1,130 @@
+/**
+ * Validator (spec 05): candidates become relays only when they really speak NIP-01. Candidates are claimed
+ * under leases (replicas never check the same one), checked concurrently within each network's limit, then
+ * promoted (one transaction) or their failure and its reason recorded.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { NetworksConfig } from '../../core/config/service.js';
+import type { Service } from '../../core/runner.js';
+import { nowSeconds, type ServiceDeps } from '../../core/service-deps.js';
+import type { Network } from '../../models/network.js';
+import { checkSpeaksNostr, type RelayCheck } from '../../nips/nip01/probe.js';
+import { createLimiter, type Limiter } from '../../utils/limiter.js';
+import type { ProbeResult } from '../../utils/net/reasons.js';
+import type { Resolver } from '../../utils/net/resolve.js';
+import type { ValidatorConfig } from './config.js';
+import {
+  type Candidate,
+  claimCandidates,
+  cleanupCandidates,
+  promoteCandidates,
+  recordFailures,
+  releaseLeases,
+} from './queries.js';
+
+/** The validator's collaborators; `check` and `resolver` are injectable for tests. */
+export interface ValidatorDeps extends ServiceDeps {
+  readonly check?: typeof checkSpeaksNostr;
+  readonly resolver?: Resolver;
+  /** Lease owner id (default host:pid:random). */
+  readonly owner?: string;
+}
+
+type Checked = { readonly candidate: Candidate; readonly result: ProbeResult<RelayCheck> };
+
+/** Build the validator service. */
+export function createValidator(deps: ValidatorDeps, config: ValidatorConfig): Service {
+  const owner = deps.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const check = deps.check ?? checkSpeaksNostr;
+  const networks = enabledNetworks(config.networks);
+  const log = deps.logger;
+
+  async function checkOne(c: Candidate, limiters: Map<Network, Limiter>, signal: AbortSignal): Promise<Checked> {
+    const net = config.networks[c.network];
+    const limiter = limiters.get(c.network) as Limiter;
+    const result = await limiter(() =>
+      check(c.url, {
+        network: c.network,
+        ...(net.proxy_url ? { proxyUrl: net.proxy_url } : {}),
+        allowLocal: config.networks.local.enabled,
+        allowInsecure: config.processing.allow_insecure,
+        timeoutMs: net.timeout * 1000,
+        signal,
+        ...(deps.resolver ? { resolver: deps.resolver } : {}),
+      }),
+    );
+    return { candidate: c, result };
+  }
+
+  async function processChunk(chunk: Candidate[], limiters: Map<Network, Limiter>, signal: AbortSignal) {
+    const checked = await Promise.all(chunk.map((c) => checkOne(c, limiters, signal)));
+    // why: a check cut short by shutdown says nothing about the relay; leave it for the next cycle
+    const decided = signal.aborted ? checked.filter((x) => x.result.ok) : checked;
+    const valid = decided.filter((x) => x.result.ok).map((x) => x.candidate);
+    const failed = decided.flatMap((x) => (x.result.ok ? [] : [{ ...x.candidate, reason: x.result.reason }]));
+    await promoteCandidates(deps.sql, valid);
+    await recordFailures(deps.sql, failed, nowSeconds(deps));
+    for (const f of failed) deps.metrics.inc(`not_validated_${f.reason.replaceAll('-', '_')}`);
+    return { valid: valid.length, failed: failed.length };
+  }
+
+  return {
+    name: 'validator',
+    async cleanup() {
+      const removed = await cleanupCandidates(
+        deps.sql,
+        config.cleanup.enabled ? config.cleanup.max_failures : null,
+        nowSeconds(deps),
+      );
+      if (removed > 0) log.info('candidates_cleaned', { removed });
+    },
+    async cycle(signal) {
+      const limiters = new Map(networks.map((n) => [n, createLimiter(config.networks[n].max_tasks)]));
+      const leaseSeconds = leaseFor(config, networks);
+      const totals = { total: 0, valid: 0, failed: 0 };
+      const max = config.processing.max_candidates ?? Number.POSITIVE_INFINITY;
+      try {
+        while (!signal.aborted && totals.total < max && networks.length > 0) {
+          const limit = Math.min(config.processing.chunk_size, max - totals.total);
+          const now = nowSeconds(deps);
+          const chunk = await claimCandidates(deps.sql, {
+            networks,
+            cooldown: config.processing.interval,
+            now,
+            limit,
+            owner,
+            leaseSeconds,
+          });
+          if (chunk.length === 0) break;
+          const r = await processChunk(chunk, limiters, signal);
+          totals.total += chunk.length;
+          totals.valid += r.valid;
+          totals.failed += r.failed;
+          log.info('chunk_validated', { candidates: chunk.length, valid: r.valid, failed: r.failed });
+        }
+      } finally {
+        await releaseLeases(deps.sql, owner);
+      }
+      deps.metrics.setGauge('total', totals.total);
+      deps.metrics.setGauge('validated', totals.valid);
+      deps.metrics.setGauge('not_validated', totals.failed);
+      log.info('validation_completed', { ...totals, networks: networks.join(',') });
+    },
+  };
+}
+
+/** The enabled networks, in configuration order. */
+export function enabledNetworks(networks: NetworksConfig): Network[] {
+  return (Object.keys(networks) as Network[]).filter((n) => networks[n].enabled);
+}
+
+// A lease must outlive the slowest chunk: every candidate of one network queued behind max_tasks, twice over.
+function leaseFor(config: ValidatorConfig, networks: readonly Network[]): number {
+  const chunk = config.processing.chunk_size;
+  const worst = Math.max(
+    60,
+    ...networks.map((n) => Math.ceil(chunk / config.networks[n].max_tasks) * config.networks[n].timeout),
+  );
+  return 2 * worst + 60;
+}
