@@ -7,9 +7,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, inject, it } from 'vitest';
+import { insertCandidates } from '../core/db/candidates.js';
 import { validateEvent } from '../models/event.js';
+import type { RelayUrl } from '../models/relay.js';
 import { createDatabase, dropDatabase, randomDatabaseName } from '../testing/databases.js';
 import { generateEvents } from '../testing/events.js';
+import { startTestRelay } from '../testing/relay/relay.js';
 import { useTestDatabase } from '../testing/vitest/db.js';
 import type { CliIo } from './io.js';
 import { main } from './main.js';
@@ -224,7 +227,16 @@ describe('database commands', () => {
   it('runs up on the embedded database and stops cleanly when asked', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bb-up-'));
     const stop = new AbortController();
-    const running = run(['up'], { BIGBROTR_DATA_DIR: join(dir, 'pg') }, '', stop.signal);
+    // a deployment whose seeds and networks reach nothing outside this machine
+    const deployment = join(dir, 'deployment');
+    await cp(join(repo, 'deployments/bigbrotr'), deployment, { recursive: true });
+    await writeFile(join(deployment, 'static/seed_relays.txt'), `# offline\nws://${'d'.repeat(56)}.onion\n`);
+    const validatorYaml = join(deployment, 'config/services/validator.yaml');
+    await writeFile(
+      validatorYaml,
+      (await readFile(validatorYaml, 'utf8')).replace('clearnet: {enabled: true', 'clearnet: {enabled: false'),
+    );
+    const running = run(['up', '--deployment', deployment], { BIGBROTR_DATA_DIR: join(dir, 'pg') }, '', stop.signal);
     const started = Date.now();
     while (!existsSync(join(dir, 'pg', 'PG_VERSION')) && Date.now() - started < 60_000) await sleep(100);
     await sleep(3000);
@@ -233,8 +245,32 @@ describe('database commands', () => {
     expect(r.code).toBe(0);
     expect(r.err).toContain('up_ready');
     expect(r.err).toContain('embedded=true');
+    expect(r.err).toContain('services=seeder,finder,validator'.replace('finder,', ''));
+    expect(r.err).toMatch(/seeding_completed valid=1 invalid=0 inserted=1/);
     expect(r.err).toContain('up_stopping');
   }, 90_000);
+
+  it('runs seeder --once on the shipped list and validator --once promoting a local relay', async () => {
+    const seeded = await run(['seeder', '--once'], dbEnv());
+    expect(seeded.code).toBe(0);
+    expect(seeded.err).toMatch(/seeding_completed valid=7472 invalid=1390 inserted=7472/);
+    await db.sql`DELETE FROM service_state`;
+    const relay = await startTestRelay();
+    try {
+      await insertCandidates(db.sql, [{ url: relay.url as RelayUrl, network: 'local' }], 1);
+      const dir = await mkdtemp(join(tmpdir(), 'bb-validator-'));
+      const config = join(dir, 'validator.yaml');
+      await writeFile(config, 'networks:\n  clearnet: {enabled: false}\n  local: {enabled: true, timeout: 5}\n');
+      const validated = await run(['validator', '--once', '--config', config], dbEnv());
+      expect(validated.code).toBe(0);
+      expect(validated.err).toMatch(/validation_completed total=1 valid=1 failed=0/);
+      expect(await db.sql`SELECT url, discovered_at FROM relay WHERE url = ${relay.url}`).toEqual([
+        { url: relay.url, discovered_at: '1' },
+      ]);
+    } finally {
+      await relay.close();
+    }
+  });
 
   it('verifies a complete database', async () => {
     const r = await run(['db', 'verify'], dbEnv());

@@ -1,22 +1,49 @@
-/** `bigbrotr <service>`: validate the service's config, then run it (services arrive with their issues). */
+/** `bigbrotr <service>`: validate the service's config, open the database and run the service loop. */
+import { Registry } from 'prom-client';
 import { loadConfigFile } from '../../core/config/index.js';
+import { startMetricsServer } from '../../core/metrics.js';
+import { runService } from '../../core/runner.js';
 import { COMMON_OPTIONS, parseCommand } from '../args.js';
 import { resolveDeployment, serviceConfigPath } from '../deployment.js';
 import { EXIT } from '../errors.js';
 import type { ServiceCommand } from '../help.js';
 import { type CliIo, println } from '../io.js';
+import { commandLogger } from '../logging.js';
 import { SERVICE_SCHEMAS } from '../registry.js';
-import { loadBrotrConfig } from '../runtime.js';
+import { loadBrotrConfig, openDatabase } from '../runtime.js';
+import { type BaseServiceConfig, buildService, SERVICE_FACTORIES } from '../services.js';
 
 const OPTIONS = { ...COMMON_OPTIONS, config: { type: 'string' }, once: { type: 'boolean' } } as const;
+
+/** The parts of a service config the command reads. */
+type RunnableConfig = BaseServiceConfig & {
+  readonly pool?: Parameters<typeof openDatabase>[3]['pool'];
+  readonly metrics: { enabled: boolean; host: string; port: number; path: string };
+};
 
 /** Run the named service with its command-line options. */
 export async function runServiceCommand(name: string, argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseCommand(name, argv, OPTIONS);
   const deployment = resolveDeployment(io.cwd, values.deployment, values['brotr-config']);
-  await loadBrotrConfig(deployment, io);
+  const brotr = await loadBrotrConfig(deployment, io);
   const schema = SERVICE_SCHEMAS[name as ServiceCommand];
-  await loadConfigFile(serviceConfigPath(io.cwd, deployment, name, values.config), schema, { env: io.env });
-  println(io.stderr, `bigbrotr: ${name}: not implemented yet (its configuration is valid)`);
-  return EXIT.usage;
+  const path = serviceConfigPath(io.cwd, deployment, name, values.config);
+  const config = (await loadConfigFile(path, schema, { env: io.env })) as RunnableConfig;
+  if (!SERVICE_FACTORIES[name as ServiceCommand]) {
+    println(io.stderr, `bigbrotr: ${name}: not implemented yet (its configuration is valid)`);
+    return EXIT.usage;
+  }
+  const logger = commandLogger(io, values, name);
+  const registry = new Registry();
+  await using open = await openDatabase(deployment, io, logger, { service: name, pool: config.pool, schema: 'verify' });
+  const built = buildService(
+    name as ServiceCommand,
+    config,
+    { sql: open.db.sql, logger, registry, deployment, batchSize: brotr.batch.max_size },
+    { once: values.once === true, signal: io.stop },
+  );
+  if (!built) throw new Error(`no factory for ${name}`);
+  await using _metrics = config.metrics.enabled ? await startMetricsServer({ registry, ...config.metrics }) : undefined;
+  // `return await`: the database and metrics server must outlive the run (they are disposed on return)
+  return await runService(built.service, built.runOpts);
 }

@@ -1,27 +1,67 @@
-/** `bigbrotr up`: the whole pipeline in one process on one machine. */
+/**
+ * `bigbrotr up`: the whole pipeline in one process on one machine: the seeder once, then every built
+ * continuous service on one shared database pool and metrics registry, until SIGINT/SIGTERM.
+ */
+import { Registry } from 'prom-client';
+import { loadConfigFile } from '../../core/config/index.js';
+import { startMetricsServer } from '../../core/metrics.js';
+import { runService } from '../../core/runner.js';
 import { COMMON_OPTIONS, parseCommand } from '../args.js';
-import { resolveDeployment } from '../deployment.js';
+import { resolveDeployment, serviceConfigPath } from '../deployment.js';
 import { EXIT } from '../errors.js';
+import type { ServiceCommand } from '../help.js';
 import type { CliIo } from '../io.js';
 import { commandLogger } from '../logging.js';
+import { SERVICE_SCHEMAS } from '../registry.js';
 import { openDatabase } from '../runtime.js';
+import { type BaseServiceConfig, buildService, SERVICE_FACTORIES } from '../services.js';
 
-/** The services `up` runs, in start order, once they are built (see the README's status table). */
-const CONTINUOUS_SERVICES: readonly string[] = [];
+/** The continuous services in start order; `up` runs those that are built (see the README's status table). */
+const CONTINUOUS: readonly ServiceCommand[] = [
+  'finder',
+  'validator',
+  'monitor',
+  'synchronizer',
+  'refresher',
+  'api',
+  'dvm',
+];
+
+type UpConfig = BaseServiceConfig & {
+  readonly metrics: { enabled: boolean; host: string; port: number; path: string };
+};
 
 /** Run `bigbrotr up` until SIGINT/SIGTERM. */
 export async function upCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseCommand('up', argv, COMMON_OPTIONS);
   const deployment = resolveDeployment(io.cwd, values.deployment, values['brotr-config']);
   const logger = commandLogger(io, values, 'up');
+  const names = (['seeder', ...CONTINUOUS] as const).filter((n) => SERVICE_FACTORIES[n]);
+  const configs = new Map<ServiceCommand, UpConfig>();
+  for (const name of names) {
+    const path = serviceConfigPath(io.cwd, deployment, name);
+    configs.set(name, (await loadConfigFile(path, SERVICE_SCHEMAS[name], { env: io.env })) as UpConfig);
+  }
   await using open = await openDatabase(deployment, io, logger, { schema: 'verify' });
+  const registry = new Registry();
+  const ctx = { sql: open.db.sql, logger, registry, deployment, batchSize: open.brotr.batch.max_size };
+  const build = (name: ServiceCommand, once: boolean) => {
+    const built = buildService(name, configs.get(name) as UpConfig, ctx, { once, signal: io.stop });
+    if (!built) throw new Error(`no factory for ${name}`);
+    return runService(built.service, built.runOpts);
+  };
+  // One process, one registry: the first service config with metrics enabled says where to serve it.
+  const metricsAt = [...configs.values()].find((c) => c.metrics.enabled)?.metrics;
+  await using _metrics = metricsAt ? await startMetricsServer({ registry, ...metricsAt }) : undefined;
   logger.info('up_ready', {
     deployment: deployment.name,
     database: open.db.target,
     embedded: Boolean(open.embedded),
-    services: CONTINUOUS_SERVICES.length ? CONTINUOUS_SERVICES.join(',') : 'none built yet',
+    services: names.join(','),
   });
-  if (!io.stop.aborted) await new Promise((resolve) => io.stop.addEventListener('abort', resolve, { once: true }));
-  logger.info('up_stopping');
-  return EXIT.ok;
+  io.stop.addEventListener('abort', () => logger.info('up_stopping'), { once: true });
+  const seeded = configs.has('seeder') ? await build('seeder', true) : EXIT.ok;
+  const codes = await Promise.all(names.filter((n) => n !== 'seeder').map((n) => build(n, false)));
+  logger.info('up_stopped', { seeder: seeded, services: codes.join(',') });
+  return codes.some((c) => c !== EXIT.ok) ? EXIT.failure : EXIT.ok;
 }

@@ -1,0 +1,76 @@
+/**
+ * The composition of each built service: what its factory needs from the CLI (the database, a logger, metrics,
+ * files of the deployment) and the run options from its configuration.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../core/logger.js';
+import { createServiceMetrics } from '../core/metrics.js';
+import type { RunOpts, Service } from '../core/runner.js';
+import type { ServiceDeps } from '../core/service-deps.js';
+import type { SeederConfig } from '../services/seeder/config.js';
+import { createSeeder } from '../services/seeder/seeder.js';
+import type { ValidatorConfig } from '../services/validator/config.js';
+import { createValidator } from '../services/validator/validator.js';
+import type { DeploymentPaths } from './deployment.js';
+import type { ServiceCommand } from './help.js';
+
+/** What a factory gets besides its config. */
+export interface FactoryContext {
+  readonly deps: ServiceDeps;
+  readonly deployment: DeploymentPaths;
+}
+
+type Factory = (ctx: FactoryContext, config: never) => Service;
+
+/** The services that are built, by name. */
+export const SERVICE_FACTORIES: Partial<Record<ServiceCommand, Factory>> = {
+  seeder: (ctx, config: SeederConfig) =>
+    createSeeder(
+      { ...ctx.deps, readSeedFile: () => readOptional(resolve(ctx.deployment.dir, config.seed.file_path)) },
+      config,
+    ),
+  validator: (ctx, config: ValidatorConfig) => createValidator(ctx.deps, config),
+};
+
+/** The options every service config has (spec 04). */
+export interface BaseServiceConfig {
+  readonly interval: number;
+  readonly max_consecutive_failures: number;
+  readonly shutdown_grace: number;
+}
+
+/** Build a service and its run options. */
+export function buildService(
+  name: ServiceCommand,
+  config: BaseServiceConfig,
+  ctx: { sql: ServiceDeps['sql']; logger: Logger; registry: Registry; deployment: DeploymentPaths; batchSize: number },
+  run: { once: boolean; signal: AbortSignal },
+): { service: Service; runOpts: RunOpts } | undefined {
+  const factory = SERVICE_FACTORIES[name];
+  if (!factory) return undefined;
+  const logger = ctx.logger.child({ service: name });
+  const metrics = createServiceMetrics(ctx.registry, name);
+  const deps: ServiceDeps = { sql: ctx.sql, logger, metrics, batchSize: ctx.batchSize };
+  const service = factory({ deps, deployment: ctx.deployment }, config as never);
+  const runOpts: RunOpts = {
+    intervalSec: config.interval,
+    maxConsecutiveFailures: config.max_consecutive_failures,
+    once: run.once,
+    signal: run.signal,
+    graceMs: config.shutdown_grace * 1000,
+    logger,
+    metrics,
+  };
+  return { service, runOpts };
+}
+
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
