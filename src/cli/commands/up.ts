@@ -9,23 +9,12 @@ import { runService } from '../../core/runner.js';
 import { COMMON_OPTIONS, parseCommand } from '../args.js';
 import { resolveDeployment, serviceConfigPath } from '../deployment.js';
 import { EXIT } from '../errors.js';
-import type { ServiceCommand } from '../help.js';
+import { SERVICE_NAMES, type ServiceCommand } from '../help.js';
 import type { CliIo } from '../io.js';
 import { commandLogger } from '../logging.js';
 import { SERVICE_SCHEMAS } from '../registry.js';
 import { openDatabase } from '../runtime.js';
 import { type BaseServiceConfig, buildService, SERVICE_FACTORIES } from '../services.js';
-
-/** The continuous services in start order; `up` runs those that are built (see the README's status table). */
-const CONTINUOUS: readonly ServiceCommand[] = [
-  'finder',
-  'validator',
-  'monitor',
-  'synchronizer',
-  'refresher',
-  'api',
-  'dvm',
-];
 
 type UpConfig = BaseServiceConfig & {
   readonly metrics: { enabled: boolean; host: string; port: number; path: string };
@@ -36,7 +25,8 @@ export async function upCommand(argv: readonly string[], io: CliIo): Promise<num
   const { values } = parseCommand('up', argv, COMMON_OPTIONS);
   const deployment = resolveDeployment(io.cwd, values.deployment, values['brotr-config']);
   const logger = commandLogger(io, values, 'up');
-  const names = (['seeder', ...CONTINUOUS] as const).filter((n) => SERVICE_FACTORIES[n]);
+  // every built service, seeder first (see the README's status table)
+  const names = SERVICE_NAMES.filter((n) => SERVICE_FACTORIES[n]);
   const configs = new Map<ServiceCommand, UpConfig>();
   for (const name of names) {
     const path = serviceConfigPath(io.cwd, deployment, name);

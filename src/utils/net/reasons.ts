@@ -25,7 +25,8 @@ const TLS_CODES = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS|ERR_SSL|EPR
 export function reasonOfError(err: unknown): ProbeReason {
   const code = (err as { code?: unknown } | null)?.code;
   const name = (err as { name?: unknown } | null)?.name;
-  if (name === 'TimeoutError' || code === 'ETIMEDOUT' || code === 'ABORT_ERR') return 'timeout';
+  // ETIMEOUT (sic) is c-ares's code for a DNS server that did not answer in time.
+  if (name === 'TimeoutError' || code === 'ETIMEDOUT' || code === 'ETIMEOUT' || code === 'ABORT_ERR') return 'timeout';
   if (typeof code !== 'string') return 'refused';
   if (code === 'ELOCALADDR' || code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
     return 'refused';
