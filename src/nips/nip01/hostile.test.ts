@@ -70,6 +70,13 @@ describe('hostile relays', () => {
     expect(r.stats.unmatched).toBe(40);
   });
 
+  it('more events than the limit are kept and counted', async () => {
+    const { conn } = await misbehaving({ ignoreLimit: true });
+    const r = await read(conn, [{ limit: 5 }]);
+    expect(r.got).toHaveLength(50);
+    expect(r.stats.overLimit).toBe(45);
+  });
+
   it('until 0 and a far-future since return nothing and still end with EOSE', async () => {
     const { conn } = await misbehaving({});
     expect((await read(conn, [{ until: 0 }])).got).toHaveLength(0);

@@ -94,7 +94,8 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
     if (mis().oversizedBytes) send(['NOTICE', 'x'.repeat(mis().oversizedBytes ?? 0)]);
     const defaultLimit = ctx.info.limitation?.default_limit;
     const limited = defaultLimit === undefined ? filters : filters.map((f) => ({ limit: defaultLimit, ...f }));
-    const sent = mis().ignoreUntil ? limited.map(({ until: _until, ...f }) => f) : limited;
+    const untilIgnored = mis().ignoreUntil ? limited.map(({ until: _until, ...f }) => f) : limited;
+    const sent = mis().ignoreLimit ? untilIgnored.map(({ limit: _limit, ...f }) => f) : untilIgnored;
     const events = ctx.store.query(sent, ctx.maxLimit);
     const closeAfter = mis().closeAfter;
     let n = 0;

@@ -13,6 +13,8 @@ export interface Misbehaviour {
   readonly dripMs?: number;
   /** Answer as if the filters had no `until`. */
   readonly ignoreUntil?: boolean;
+  /** Answer as if the filters had no `limit` (max_limit still applies). */
+  readonly ignoreLimit?: boolean;
   /** Send events under a subscription id the client never opened. */
   readonly wrongSubId?: boolean;
   /** Send events with a tampered signature. */
