@@ -17,6 +17,23 @@ describe('parseSeedList', () => {
     expect(parsed.relays.map((r) => r.url)).toEqual(['wss://a.example.com', 'wss://b.example.com']);
     expect(parsed.invalid.map((i) => i.line)).toEqual([4, 6]);
   });
+
+  it('survives hostile lines: control characters, %0A paths, private IPs, absurd lengths', () => {
+    const lines = [
+      'wss://exa\u0001mple.com',
+      'wss://c.example.com/x%0Ay',
+      'wss://192.168.1.1',
+      `wss://${'a'.repeat(100_000)}.com`,
+    ];
+    const parsed = parseSeedList(lines.join('\n'));
+    expect(parsed.relays.map((r) => r.url)).toEqual(['wss://c.example.com']);
+    expect(parsed.invalid.map((i) => [i.line, i.reason])).toEqual([
+      [1, 'whitespace, control character or backslash in host'],
+      [3, 'local addresses not allowed'],
+      [4, 'invalid host'],
+    ]);
+    expect(parsed.invalid[2]?.text.length).toBe(200);
+  });
 });
 
 describe('seeder', () => {
