@@ -9,6 +9,8 @@ import type { Logger } from '../core/logger.js';
 import { createServiceMetrics } from '../core/metrics.js';
 import type { RunOpts, Service } from '../core/runner.js';
 import type { ServiceDeps } from '../core/service-deps.js';
+import type { FinderConfig } from '../services/finder/config.js';
+import { createFinder } from '../services/finder/finder.js';
 import type { SeederConfig } from '../services/seeder/config.js';
 import { createSeeder } from '../services/seeder/seeder.js';
 import type { ValidatorConfig } from '../services/validator/config.js';
@@ -31,6 +33,7 @@ export const SERVICE_FACTORIES: Partial<Record<ServiceCommand, Factory>> = {
       { ...ctx.deps, readSeedFile: () => readOptional(resolve(ctx.deployment.dir, config.seed.file_path)) },
       config,
     ),
+  finder: (ctx, config: FinderConfig) => createFinder(ctx.deps, config),
   validator: (ctx, config: ValidatorConfig) => createValidator(ctx.deps, config),
 };
 

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkRedirect, fetchBounded } from './http.js';
 import type { Resolver } from './net/resolve.js';
@@ -201,6 +201,24 @@ describe('fetchBounded', () => {
     agent.destroy();
     expect(r.ok && r.value.body.toString()).toBe('b');
     expect(connections).toBe(2);
+  });
+});
+
+describe('fetchBounded connect timeout', () => {
+  it('fails as timeout when the TLS handshake never completes, well before the overall deadline', async () => {
+    const silent = createTcpServer(() => undefined); // accepts TCP, never speaks TLS
+    silent.listen(0, '127.0.0.1');
+    await new Promise((r) => silent.once('listening', r));
+    try {
+      const url = `https://127.0.0.1:${(silent.address() as AddressInfo).port}/`;
+      const started = Date.now();
+      const r = await fetchBounded(url, { ...local, timeoutMs: 10_000, connectTimeoutMs: 300 });
+      expect(r).toMatchObject({ ok: false, reason: 'timeout' });
+      expect(r.ok ? '' : r.detail).toMatch(/no connection/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      silent.close();
+    }
   });
 });
 

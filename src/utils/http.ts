@@ -31,6 +31,8 @@ export interface FetchBoundedOpts {
   readonly agent?: http.Agent;
   /** Deadline of the whole exchange, redirects included (default 10 000 ms). */
   readonly timeoutMs?: number;
+  /** Deadline of each connection (TCP, plus TLS for https), within `timeoutMs`. */
+  readonly connectTimeoutMs?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -135,6 +137,7 @@ function requestOnce(url: URL, opts: FetchBoundedOpts, signal: AbortSignal): Pro
       return;
     }
     req.on('error', onError);
+    if (opts.connectTimeoutMs !== undefined) guardConnect(req, opts.connectTimeoutMs, url, settle);
     req.end();
   });
 }
@@ -167,4 +170,22 @@ function onResponse(
   res.on('end', () => respond(Buffer.concat(chunks, size)));
   res.on('error', (err) => settle(fail(reasonOfError(err), `${url.href}: ${err.message}`)));
   res.on('close', () => settle(fail('closed', `${url.href}: connection closed before the body ended`)));
+}
+
+/** Fail as `timeout` when the request's socket is not connected (and TLS-ready for https) within `ms`. */
+function guardConnect(
+  req: http.ClientRequest,
+  ms: number,
+  url: URL,
+  settle: (result: ProbeResult<HttpResponse>) => void,
+): void {
+  const timer = setTimeout(() => settle(fail('timeout', `no connection to ${url.host} within ${ms} ms`)), ms);
+  timer.unref();
+  req.once('close', () => clearTimeout(timer));
+  req.once('socket', (socket) => {
+    const ready = url.protocol === 'https:' ? 'secureConnect' : 'connect';
+    // a reused or already-connected socket has nothing left to wait for
+    if (!socket.connecting) clearTimeout(timer);
+    else socket.once(ready, () => clearTimeout(timer));
+  });
 }
