@@ -122,6 +122,41 @@ describe('validator', () => {
     ]);
   });
 
+  it('checks the fewest failures first, then the oldest, up to max_candidates', async () => {
+    const [a, b, c] = farm.urls as [string, string, string];
+    await upsertServiceState(db.sql, [
+      {
+        serviceName: 'validator',
+        stateType: 'checkpoint',
+        stateKey: a,
+        stateValue: { network: 'local', failures: 2, timestamp: 1 },
+      },
+      {
+        serviceName: 'validator',
+        stateType: 'checkpoint',
+        stateKey: b,
+        stateValue: { network: 'local', failures: 0, timestamp: 30 },
+      },
+      {
+        serviceName: 'validator',
+        stateType: 'checkpoint',
+        stateKey: c,
+        stateValue: { network: 'local', failures: 0, timestamp: 20 },
+      },
+    ]);
+    const checked: string[] = [];
+    const recording: typeof checkSpeaksNostr = (url, opts) => {
+      checked.push(url);
+      return checkSpeaksNostr(url, opts);
+    };
+    const validator = createValidator(
+      { ...recordingDeps(db.sql, { now: () => 100_000 }), check: recording },
+      config({ processing: { chunk_size: 1, max_candidates: 2 } }),
+    );
+    await validator.cycle(signal());
+    expect(checked).toEqual([c, b]);
+  });
+
   it('skips disabled networks, cleans up promoted and exhausted candidates', async () => {
     const onion = `ws://${'c'.repeat(56)}.onion`;
     await insertCandidates(db.sql, [{ url: onion as RelayUrl, network: 'tor' }], 1);
