@@ -38,8 +38,8 @@ export interface ConnectOpts extends OpenSocketOpts {
 export async function connectRelay(url: string, opts: ConnectOpts): Promise<ProbeResult<RelayConnection>> {
   const opened = await openRelaySocket(url, opts);
   if (!opened.ok) return opened;
-  const { ws, insecure, takeEarlyFrames } = opened.value;
-  const conn = new RelayConnection({ url, ws, insecure, ...pick(opts) });
+  const { ws, insecure, headers, takeEarlyFrames } = opened.value;
+  const conn = new RelayConnection({ url, ws, insecure, headers, ...pick(opts) });
   for (const [data, isBinary] of takeEarlyFrames()) conn.receive(data, isBinary);
   return { ok: true, value: conn };
 }
@@ -56,6 +56,8 @@ export interface RelayConnectionOpts {
   readonly url: string;
   readonly ws: WebSocket;
   readonly insecure?: boolean;
+  /** The upgrade response headers. */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly pingIntervalMs?: number;
   readonly signer?: EventSigner;
 }
@@ -66,6 +68,8 @@ type OkWaiter = (msg: Extract<RelayMessage, { type: 'OK' }> | { closed: ProbeRea
 export class RelayConnection implements AsyncDisposable {
   readonly url: string;
   readonly insecure: boolean;
+  /** The HTTP headers of the WebSocket upgrade response. */
+  readonly headers: Readonly<Record<string, string>>;
   readonly signer: EventSigner | undefined;
   readonly stats: ConnectionStats = { invalidMessages: 0, unknownSubscription: 0, notices: 0 };
   /** The last NOTICE received (bounded to 1,000 characters). */
@@ -86,6 +90,7 @@ export class RelayConnection implements AsyncDisposable {
     this.url = opts.url;
     this.ws = opts.ws;
     this.insecure = opts.insecure ?? false;
+    this.headers = opts.headers ?? {};
     this.signer = opts.signer;
     this.ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     this.ws.on('error', (err: Error & { code?: string }) => {

@@ -37,6 +37,14 @@ describe('transport: TLS', () => {
     expect(n).toBe(20);
   });
 
+  it('keeps the upgrade response headers (for the NIP-66 http check)', async () => {
+    const relay = later(await startTestRelay({ upgradeHeaders: { server: 'strfry', 'x-powered-by': 'nostr' } }));
+    const c = await connectRelay(relay.url, { network: 'local', allowLocal: true });
+    if (!c.ok) throw new Error(c.reason);
+    later(c.value);
+    expect(c.value.headers).toMatchObject({ server: 'strfry', 'x-powered-by': 'nostr', upgrade: 'websocket' });
+  });
+
   it('refuses an expired certificate as tls', async () => {
     const relay = later(await startTestRelay({ tls: await createExpiredCertificate() }));
     const r = await connectRelay(relay.url, { network: 'local', allowLocal: true });

@@ -27,6 +27,8 @@ export interface TestRelayOpts {
   readonly port?: number;
   /** Largest accepted client frame; default 1 MiB. */
   readonly maxMessageBytes?: number;
+  /** Extra headers of the 101 upgrade response (default `Server: bigbrotr-test-relay`). */
+  readonly upgradeHeaders?: Readonly<Record<string, string>>;
 }
 
 /** A running test relay. */
@@ -73,6 +75,10 @@ export async function startTestRelay(opts: TestRelayOpts = {}): Promise<TestRela
       for (const d of deliver) d(e);
     },
   };
+  const extra = Object.entries(opts.upgradeHeaders ?? { server: 'bigbrotr-test-relay' });
+  wss.on('headers', (headers) => {
+    for (const [name, value] of extra) headers.push(`${name}: ${value}`);
+  });
   server.on('request', (req, res) => serveInfo(req, res, info));
   server.on('upgrade', (req, socket, head) => {
     wss.handleUpgrade(req, socket, head, (ws) => {

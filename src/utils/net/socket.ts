@@ -34,6 +34,8 @@ export interface OpenedSocket {
   readonly ws: WebSocket;
   /** TLS verification failed and the connection was made without it. */
   readonly insecure: boolean;
+  /** The headers of the HTTP 101 upgrade response (lower-case names; NIP-66 `http` check). */
+  readonly headers: Readonly<Record<string, string>>;
   /**
    * Stop buffering and return the frames that arrived before the caller attached its own `message` listener
    * (a relay may send AUTH in the same TCP segment as the upgrade answer). Call it once, synchronously after
@@ -110,7 +112,15 @@ function attempt(url: string, opts: OpenSocketOpts, insecure: boolean): Promise<
     };
     const onAbort = (): void => settle({ ok: false, certificate: false, result: fail('timeout', 'connect timed out') });
     signal.addEventListener('abort', onAbort, { once: true });
-    ws.once('open', () => settle({ ok: true, certificate: false, result: ok({ ws, insecure, takeEarlyFrames }) }));
+    let headers: Record<string, string> = {};
+    ws.once('upgrade', (res) => {
+      headers = Object.fromEntries(
+        Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]),
+      );
+    });
+    ws.once('open', () =>
+      settle({ ok: true, certificate: false, result: ok({ ws, insecure, headers, takeEarlyFrames }) }),
+    );
     ws.once('error', (err) => {
       const reason = (err as Error).message.includes('Opening handshake has timed out')
         ? 'timeout'
