@@ -67,7 +67,7 @@ export function reasonOfRefusal(message: string): ProbeReason {
   const prefix = messagePrefix(message);
   if (prefix === 'auth-required') return 'auth-required';
   if (prefix === 'rate-limited') return 'rate-limited';
-  if (/\b(pay|paid|payment)/i.test(message)) return 'payment-required';
+  if (/\b(pay|paid|payment|paying)\b/i.test(message)) return 'payment-required';
   if (prefix === 'blocked' || prefix === 'restricted' || prefix === 'mute') return 'refused';
   return 'invalid';
 }
@@ -87,7 +87,8 @@ function parseArray(text: string): Parsed<unknown[]> {
 
 const isSubId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_SUBID;
 const isStr = (v: unknown): v is string => typeof v === 'string';
-const isHex = (v: unknown): v is string => typeof v === 'string' && v.length % 2 === 0 && HEX.test(v);
+// a negentropy message holds at least its version byte
+const isHex = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length % 2 === 0 && HEX.test(v);
 
 function arity(m: unknown[], n: number, label: string): string | undefined {
   return m.length === n ? undefined : `${label} needs ${n - 1} arguments, got ${m.length - 1}`;
