@@ -6,7 +6,10 @@ import { canonicalJson } from '../../models/canonical-json.js';
 import { messagePrefix, reasonOfRefusal } from '../nip01/messages.js';
 import type { RelayInfo } from '../nip11.js';
 import type { EventTemplate } from '../signer.js';
+import type { DnsData } from './dns.js';
+import type { HttpData } from './http.js';
 import type { RttResult } from './rtt.js';
+import type { SslData } from './ssl.js';
 
 /** The kind of relay discovery events. */
 export const DISCOVERY_KIND = 30166;
@@ -19,11 +22,11 @@ export interface RelayObservation {
   readonly network: string;
   readonly nip11?: RelayInfo;
   readonly rtt?: RttResult;
-  readonly ssl?: Data;
-  readonly dns?: Data;
+  readonly ssl?: SslData;
+  readonly dns?: DnsData;
   readonly geo?: Data;
   readonly net?: Data;
-  readonly http?: Data;
+  readonly http?: HttpData;
 }
 
 type Tag = string[];
@@ -50,7 +53,7 @@ function rttTags(rtt: RttResult | undefined): Tag[] {
   ];
 }
 
-function sslTags(ssl: Data | undefined): Tag[] {
+function sslTags(ssl: SslData | undefined): Tag[] {
   if (!ssl || typeof ssl.ssl_valid !== 'boolean') return [];
   return [
     ['ssl', ssl.ssl_valid ? 'valid' : '!valid'],
@@ -99,7 +102,7 @@ function geoTags(geo: Data | undefined): Tag[] {
   ];
 }
 
-function dnsTags(dns: Data | undefined): Tag[] {
+function dnsTags(dns: DnsData | undefined): Tag[] {
   if (!dns) return [];
   return [
     ...list('dns-ip', dns.dns_ips),
