@@ -73,7 +73,13 @@ describe('bigbrotr CLI basics', () => {
     const flag = await run(['export', '--sinse', '5']);
     expect(flag.code).toBe(2);
     expect(flag.err).toContain('--sinse');
-    expect((await run(['monitor'])).code).toBe(2);
+    expect((await run(['synchronizer'])).code).toBe(2);
+    const keyless = await run(['monitor']);
+    expect(keyless.code).toBe(2);
+    expect(keyless.err).toContain('NOSTR_PRIVATE_KEY is not set');
+    const bad = await run(['monitor'], { NOSTR_PRIVATE_KEY: 'nsec1notakey' });
+    expect(bad.err).toContain('NOSTR_PRIVATE_KEY is not a valid Nostr private key');
+    expect(bad.err).not.toContain('nsec1notakey');
   });
 });
 
@@ -245,7 +251,8 @@ describe('database commands', () => {
     expect(r.code).toBe(0);
     expect(r.err).toContain('up_ready');
     expect(r.err).toContain('embedded=true');
-    expect(r.err).toContain('services=seeder,finder,validator');
+    expect(r.err).toContain('services=seeder,finder,validator,monitor');
+    expect(r.err).toContain('monitor_key_generated');
     expect(r.err).toContain('events_phase_completed');
     expect(r.err).toMatch(/seeding_completed valid=1 invalid=0 inserted=1/);
     expect(r.err).toContain('up_stopping');

@@ -11,17 +11,21 @@ import type { RunOpts, Service } from '../core/runner.js';
 import type { ServiceDeps } from '../core/service-deps.js';
 import type { FinderConfig } from '../services/finder/config.js';
 import { createFinder } from '../services/finder/finder.js';
+import type { MonitorConfig } from '../services/monitor/config.js';
+import { createMonitor } from '../services/monitor/monitor.js';
 import type { SeederConfig } from '../services/seeder/config.js';
 import { createSeeder } from '../services/seeder/seeder.js';
 import type { ValidatorConfig } from '../services/validator/config.js';
 import { createValidator } from '../services/validator/validator.js';
 import type { DeploymentPaths } from './deployment.js';
 import type { ServiceCommand } from './help.js';
+import { signerFromEnv } from './keys.js';
 
 /** What a factory gets besides its config. */
 export interface FactoryContext {
   readonly deps: ServiceDeps;
   readonly deployment: DeploymentPaths;
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 type Factory = (ctx: FactoryContext, config: never) => Service;
@@ -35,6 +39,8 @@ export const SERVICE_FACTORIES: Partial<Record<ServiceCommand, Factory>> = {
     ),
   finder: (ctx, config: FinderConfig) => createFinder(ctx.deps, config),
   validator: (ctx, config: ValidatorConfig) => createValidator(ctx.deps, config),
+  monitor: (ctx, config: MonitorConfig) =>
+    createMonitor({ ...ctx.deps, signer: signerFromEnv(ctx.env, config.keys.keys_env) }, config),
 };
 
 /** The options every service config has (spec 04). */
@@ -48,7 +54,14 @@ export interface BaseServiceConfig {
 export function buildService(
   name: ServiceCommand,
   config: BaseServiceConfig,
-  ctx: { sql: ServiceDeps['sql']; logger: Logger; registry: Registry; deployment: DeploymentPaths; batchSize: number },
+  ctx: {
+    sql: ServiceDeps['sql'];
+    logger: Logger;
+    registry: Registry;
+    deployment: DeploymentPaths;
+    batchSize: number;
+    env: Readonly<Record<string, string | undefined>>;
+  },
   run: { once: boolean; signal: AbortSignal },
 ): { service: Service; runOpts: RunOpts } | undefined {
   const factory = SERVICE_FACTORIES[name];
@@ -56,7 +69,7 @@ export function buildService(
   const logger = ctx.logger.child({ service: name });
   const metrics = createServiceMetrics(ctx.registry, name);
   const deps: ServiceDeps = { sql: ctx.sql, logger, metrics, batchSize: ctx.batchSize };
-  const service = factory({ deps, deployment: ctx.deployment }, config as never);
+  const service = factory({ deps, deployment: ctx.deployment, env: ctx.env }, config as never);
   const runOpts: RunOpts = {
     intervalSec: config.interval,
     maxConsecutiveFailures: config.max_consecutive_failures,

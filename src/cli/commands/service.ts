@@ -8,6 +8,7 @@ import { resolveDeployment, serviceConfigPath } from '../deployment.js';
 import { EXIT } from '../errors.js';
 import type { ServiceCommand } from '../help.js';
 import { type CliIo, println } from '../io.js';
+import { signerFromEnv } from '../keys.js';
 import { commandLogger } from '../logging.js';
 import { SERVICE_SCHEMAS } from '../registry.js';
 import { loadBrotrConfig, openDatabase } from '../runtime.js';
@@ -33,13 +34,16 @@ export async function runServiceCommand(name: string, argv: readonly string[], i
     println(io.stderr, `bigbrotr: ${name}: not implemented yet (its configuration is valid)`);
     return EXIT.usage;
   }
+  // a service that signs refuses to start without its key, before anything is opened
+  const keysEnv = (config as { keys?: { keys_env: string } }).keys?.keys_env;
+  if (keysEnv) signerFromEnv(io.env, keysEnv);
   const logger = commandLogger(io, values, name);
   const registry = new Registry();
   await using open = await openDatabase(deployment, io, logger, { service: name, pool: config.pool, schema: 'verify' });
   const built = buildService(
     name as ServiceCommand,
     config,
-    { sql: open.db.sql, logger, registry, deployment, batchSize: brotr.batch.max_size },
+    { sql: open.db.sql, logger, registry, deployment, batchSize: brotr.batch.max_size, env: io.env },
     { once: values.once === true, signal: io.stop },
   );
   if (!built) throw new Error(`no factory for ${name}`);

@@ -2,8 +2,10 @@
  * `bigbrotr up`: the whole pipeline in one process on one machine: the seeder once, then every built
  * continuous service on one shared database pool and metrics registry, until SIGINT/SIGTERM.
  */
+import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { loadConfigFile } from '../../core/config/index.js';
+import type { Logger } from '../../core/logger.js';
 import { startMetricsServer } from '../../core/metrics.js';
 import { runService } from '../../core/runner.js';
 import { COMMON_OPTIONS, parseCommand } from '../args.js';
@@ -32,9 +34,10 @@ export async function upCommand(argv: readonly string[], io: CliIo): Promise<num
     const path = serviceConfigPath(io.cwd, deployment, name);
     configs.set(name, (await loadConfigFile(path, SERVICE_SCHEMAS[name], { env: io.env })) as UpConfig);
   }
+  const env = withMonitorKey(io.env, configs.get('monitor') as { keys?: { keys_env: string } } | undefined, logger);
   await using open = await openDatabase(deployment, io, logger, { schema: 'verify' });
   const registry = new Registry();
-  const ctx = { sql: open.db.sql, logger, registry, deployment, batchSize: open.brotr.batch.max_size };
+  const ctx = { sql: open.db.sql, logger, registry, deployment, batchSize: open.brotr.batch.max_size, env };
   const build = (name: ServiceCommand, once: boolean) => {
     const built = buildService(name, configs.get(name) as UpConfig, ctx, { once, signal: io.stop });
     if (!built) throw new Error(`no factory for ${name}`);
@@ -54,4 +57,19 @@ export async function upCommand(argv: readonly string[], io: CliIo): Promise<num
   const codes = await Promise.all(names.filter((n) => n !== 'seeder').map((n) => build(n, false)));
   logger.info('up_stopped', { seeder: seeded, services: codes.join(',') });
   return codes.some((c) => c !== EXIT.ok) ? EXIT.failure : EXIT.ok;
+}
+
+/**
+ * `up` is the newcomer's command: without a configured monitor key it signs with a key made for this run (it
+ * only signs the RTT write probes unless publishing relays are configured) and says how to keep one.
+ */
+function withMonitorKey(
+  env: Readonly<Record<string, string | undefined>>,
+  monitor: { keys?: { keys_env: string } } | undefined,
+  logger: Logger,
+): Readonly<Record<string, string | undefined>> {
+  const name = monitor?.keys?.keys_env;
+  if (!name || env[name]) return env;
+  logger.warn('monitor_key_generated', { hint: `set ${name} to give the monitor a lasting identity` });
+  return { ...env, [name]: randomBytes(32).toString('hex') };
 }
