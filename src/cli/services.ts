@@ -2,6 +2,7 @@
  * The composition of each built service: what its factory needs from the CLI (the database, a logger, metrics,
  * files of the deployment) and the run options from its configuration.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Registry } from 'prom-client';
@@ -17,6 +18,7 @@ import type { SeederConfig } from '../services/seeder/config.js';
 import { createSeeder } from '../services/seeder/seeder.js';
 import type { ValidatorConfig } from '../services/validator/config.js';
 import { createValidator } from '../services/validator/validator.js';
+import { type GeoReaders, openGeoReaders } from '../utils/geoip.js';
 import type { DeploymentPaths } from './deployment.js';
 import type { ServiceCommand } from './help.js';
 import { signerFromEnv } from './keys.js';
@@ -28,7 +30,7 @@ export interface FactoryContext {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-type Factory = (ctx: FactoryContext, config: never) => Service;
+type Factory = (ctx: FactoryContext, config: never) => Service | Promise<Service>;
 
 /** The services that are built, by name. */
 export const SERVICE_FACTORIES: Partial<Record<ServiceCommand, Factory>> = {
@@ -39,8 +41,11 @@ export const SERVICE_FACTORIES: Partial<Record<ServiceCommand, Factory>> = {
     ),
   finder: (ctx, config: FinderConfig) => createFinder(ctx.deps, config),
   validator: (ctx, config: ValidatorConfig) => createValidator(ctx.deps, config),
-  monitor: (ctx, config: MonitorConfig) =>
-    createMonitor({ ...ctx.deps, signer: signerFromEnv(ctx.env, config.keys.keys_env) }, config),
+  monitor: async (ctx, config: MonitorConfig) => {
+    const signer = signerFromEnv(ctx.env, config.keys.keys_env);
+    const geo = await openGeoDatabases(ctx, config.geo);
+    return createMonitor({ ...ctx.deps, signer, geo }, config);
+  },
 };
 
 /** The options every service config has (spec 04). */
@@ -51,7 +56,7 @@ export interface BaseServiceConfig {
 }
 
 /** Build a service and its run options. */
-export function buildService(
+export async function buildService(
   name: ServiceCommand,
   config: BaseServiceConfig,
   ctx: {
@@ -63,13 +68,13 @@ export function buildService(
     env: Readonly<Record<string, string | undefined>>;
   },
   run: { once: boolean; signal: AbortSignal },
-): { service: Service; runOpts: RunOpts } | undefined {
+): Promise<{ service: Service; runOpts: RunOpts } | undefined> {
   const factory = SERVICE_FACTORIES[name];
   if (!factory) return undefined;
   const logger = ctx.logger.child({ service: name });
   const metrics = createServiceMetrics(ctx.registry, name);
   const deps: ServiceDeps = { sql: ctx.sql, logger, metrics, batchSize: ctx.batchSize };
-  const service = factory({ deps, deployment: ctx.deployment, env: ctx.env }, config as never);
+  const service = await factory({ deps, deployment: ctx.deployment, env: ctx.env }, config as never);
   const runOpts: RunOpts = {
     intervalSec: config.interval,
     maxConsecutiveFailures: config.max_consecutive_failures,
@@ -89,4 +94,21 @@ async function readOptional(path: string): Promise<string | undefined> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/**
+ * The monitor's GeoIP databases (paths relative to the deployment). A missing file is a warning and the check
+ * is not computed; a file that is there but unreadable is a start-up error (GeoDatabaseError names it).
+ */
+async function openGeoDatabases(ctx: FactoryContext, geo: MonitorConfig['geo']): Promise<GeoReaders> {
+  const present = (path: string | null): string | undefined => {
+    if (!path) return undefined;
+    const full = resolve(ctx.deployment.dir, path);
+    if (existsSync(full)) return full;
+    ctx.deps.logger.warn('geo_database_missing', { path: full, effect: 'check not computed' });
+    return undefined;
+  };
+  const cityPath = present(geo.city_database_path);
+  const asnPath = present(geo.asn_database_path);
+  return openGeoReaders({ ...(cityPath ? { cityPath } : {}), ...(asnPath ? { asnPath } : {}) });
 }

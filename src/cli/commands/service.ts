@@ -40,7 +40,7 @@ export async function runServiceCommand(name: string, argv: readonly string[], i
   const logger = commandLogger(io, values, name);
   const registry = new Registry();
   await using open = await openDatabase(deployment, io, logger, { service: name, pool: config.pool, schema: 'verify' });
-  const built = buildService(
+  const built = await buildService(
     name as ServiceCommand,
     config,
     { sql: open.db.sql, logger, registry, deployment, batchSize: brotr.batch.max_size, env: io.env },

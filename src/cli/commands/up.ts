@@ -38,8 +38,8 @@ export async function upCommand(argv: readonly string[], io: CliIo): Promise<num
   await using open = await openDatabase(deployment, io, logger, { schema: 'verify' });
   const registry = new Registry();
   const ctx = { sql: open.db.sql, logger, registry, deployment, batchSize: open.brotr.batch.max_size, env };
-  const build = (name: ServiceCommand, once: boolean) => {
-    const built = buildService(name, configs.get(name) as UpConfig, ctx, { once, signal: io.stop });
+  const build = async (name: ServiceCommand, once: boolean) => {
+    const built = await buildService(name, configs.get(name) as UpConfig, ctx, { once, signal: io.stop });
     if (!built) throw new Error(`no factory for ${name}`);
     return runService(built.service, built.runOpts);
   };

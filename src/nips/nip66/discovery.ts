@@ -7,14 +7,14 @@ import { messagePrefix, reasonOfRefusal } from '../nip01/messages.js';
 import type { RelayInfo } from '../nip11.js';
 import type { EventTemplate } from '../signer.js';
 import type { DnsData } from './dns.js';
+import type { GeoData } from './geo.js';
 import type { HttpData } from './http.js';
+import type { NetData } from './net.js';
 import type { RttResult } from './rtt.js';
 import type { SslData } from './ssl.js';
 
 /** The kind of relay discovery events. */
 export const DISCOVERY_KIND = 30166;
-
-type Data = Readonly<Record<string, unknown>>;
 
 /** What a monitor learned about one relay in one run (absent = not computed or not included). */
 export interface RelayObservation {
@@ -24,8 +24,8 @@ export interface RelayObservation {
   readonly rtt?: RttResult;
   readonly ssl?: SslData;
   readonly dns?: DnsData;
-  readonly geo?: Data;
-  readonly net?: Data;
+  readonly geo?: GeoData;
+  readonly net?: NetData;
   readonly http?: HttpData;
 }
 
@@ -62,7 +62,7 @@ function sslTags(ssl: SslData | undefined): Tag[] {
   ];
 }
 
-function netTags(net: Data | undefined): Tag[] {
+function netTags(net: NetData | undefined): Tag[] {
   if (!net) return [];
   const asn = str(net.net_asn);
   const org = str(net.net_asn_org);
@@ -84,7 +84,7 @@ function netTags(net: Data | undefined): Tag[] {
   ];
 }
 
-function geoTags(geo: Data | undefined): Tag[] {
+function geoTags(geo: GeoData | undefined): Tag[] {
   if (!geo) return [];
   const cc = str(geo.geo_country);
   return [

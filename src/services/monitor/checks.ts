@@ -9,11 +9,14 @@ import { parseRelayUrl } from '../../models/relay-url.js';
 import type { ConnectOpts } from '../../nips/nip01/connection.js';
 import { fetchRelayInfo, type RelayInfo } from '../../nips/nip11.js';
 import { checkDns, type DnsData } from '../../nips/nip66/dns.js';
+import { canCheckGeo, checkGeo, type GeoData } from '../../nips/nip66/geo.js';
 import { checkHttp, type HttpData } from '../../nips/nip66/http.js';
+import { canCheckNet, checkNet, type NetData } from '../../nips/nip66/net.js';
 import { checkRtt, type RttResult } from '../../nips/nip66/rtt.js';
 import { checkSsl, type SslData } from '../../nips/nip66/ssl.js';
 import { type CheckResult, checkFailed, checkOk } from '../../nips/nip66/types.js';
 import type { EventSigner } from '../../nips/signer.js';
+import type { GeoReaders } from '../../utils/geoip.js';
 import { socksAgent } from '../../utils/net/proxy.js';
 import type { Resolver } from '../../utils/net/resolve.js';
 import type { MonitorConfig } from './config.js';
@@ -26,6 +29,8 @@ export interface RelayChecks {
   readonly nip66_ssl?: CheckResult<SslData>;
   readonly nip66_dns?: CheckResult<DnsData>;
   readonly nip66_http?: CheckResult<HttpData>;
+  readonly nip66_geo?: CheckResult<GeoData>;
+  readonly nip66_net?: CheckResult<NetData>;
 }
 
 /** What the checks need besides the relay. */
@@ -33,6 +38,8 @@ export interface CheckDeps {
   readonly config: MonitorConfig;
   readonly signer: EventSigner;
   readonly resolver?: Resolver;
+  /** GeoIP databases; a check whose database is missing is not computed. */
+  readonly geo?: GeoReaders;
   readonly signal: AbortSignal;
 }
 
@@ -72,12 +79,19 @@ export async function checkRelay(relay: Relay, deps: CheckDeps): Promise<RelayCh
   const clearnet = relay.network === 'clearnet';
   const tls = parsed.ok && parsed.value.scheme === 'wss';
   const port = parsed.ok ? (parsed.value.port ?? 443) : 443;
-  const [ssl, dns, http] = await Promise.all([
+  const readers = deps.geo ?? {};
+  const located = { readers, timeoutMs, signal, ...(deps.resolver ? { resolver: deps.resolver } : {}) };
+  const precision = config.geo.geohash_precision;
+  const [ssl, dns, http, geo, netInfo] = await Promise.all([
     compute.nip66_ssl && clearnet && tls
       ? run('nip66_ssl', () => checkSsl(host, port, { timeoutMs, signal }))
       : undefined,
     compute.nip66_dns && clearnet ? run('nip66_dns', () => checkDns(host, { timeoutMs, signal })) : undefined,
     compute.nip66_http ? run('nip66_http', () => checkHttp(relay.url, connect)) : undefined,
+    compute.nip66_geo && clearnet && canCheckGeo(readers)
+      ? run('nip66_geo', () => checkGeo(host, { ...located, precision }))
+      : undefined,
+    compute.nip66_net && clearnet && canCheckNet(readers) ? run('nip66_net', () => checkNet(host, located)) : undefined,
   ]);
   return {
     ...(nip11 ? { nip11_info: nip11 } : {}),
@@ -85,6 +99,8 @@ export async function checkRelay(relay: Relay, deps: CheckDeps): Promise<RelayCh
     ...(ssl ? { nip66_ssl: ssl } : {}),
     ...(dns ? { nip66_dns: dns } : {}),
     ...(http ? { nip66_http: http } : {}),
+    ...(geo ? { nip66_geo: geo } : {}),
+    ...(netInfo ? { nip66_net: netInfo } : {}),
   };
 }
 

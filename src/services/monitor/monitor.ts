@@ -13,6 +13,7 @@ import type { Network } from '../../models/network.js';
 import type { Relay } from '../../models/relay.js';
 import { buildDiscoveryEvent } from '../../nips/nip66/discovery.js';
 import type { EventSigner, EventTemplate } from '../../nips/signer.js';
+import type { GeoReaders } from '../../utils/geoip.js';
 import { createLimiter, type Limiter } from '../../utils/limiter.js';
 import type { Resolver } from '../../utils/net/resolve.js';
 import { buildAnnouncement, buildProfile, buildRelayList } from './announcements.js';
@@ -26,6 +27,8 @@ import { metadataRows, observationOf, verdictOf } from './results.js';
 export interface MonitorDeps extends ServiceDeps {
   readonly signer: EventSigner;
   readonly resolver?: Resolver;
+  /** GeoIP databases opened by the composition root (absent = geo/net not computed). */
+  readonly geo?: GeoReaders;
   readonly owner?: string;
 }
 
@@ -83,6 +86,7 @@ export function createMonitor(deps: MonitorDeps, config: MonitorConfig): Service
             signer: deps.signer,
             signal,
             ...(deps.resolver ? { resolver: deps.resolver } : {}),
+            ...(deps.geo ? { geo: deps.geo } : {}),
           }),
         );
         return { relay, checks };

@@ -66,6 +66,8 @@ export function observationOf(
   const ssl = good('nip66_ssl', checks.nip66_ssl);
   const dns = good('nip66_dns', checks.nip66_dns);
   const http = good('nip66_http', checks.nip66_http);
+  const geo = good('nip66_geo', checks.nip66_geo);
+  const net = good('nip66_net', checks.nip66_net);
   return {
     url: relay.url,
     network: relay.network,
@@ -74,5 +76,7 @@ export function observationOf(
     ...(ssl ? { ssl } : {}),
     ...(dns ? { dns } : {}),
     ...(http ? { http } : {}),
+    ...(geo ? { geo } : {}),
+    ...(net ? { net } : {}),
   };
 }
