@@ -1,7 +1,7 @@
 /**
  * The validator against a local relay farm: 10,000 candidates, each a real relay over a loopback WebSocket,
- * checked (connect, REQ, protocol answer) and promoted. The farm runs in the same process; its memory is the
- * baseline the peak is compared with. Uses BIGBROTR_BENCH_DATABASE_URL (admin URL) or the embedded PostgreSQL.
+ * checked (connect, REQ, protocol answer) and promoted. The farm runs in a child process, so the RSS measured is
+ * the validator's own. Uses BIGBROTR_BENCH_DATABASE_URL (admin URL) or the embedded PostgreSQL.
  */
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
@@ -10,9 +10,9 @@ import type { RelayUrl } from '../src/models/relay.js';
 import { validatorConfigSchema } from '../src/services/validator/config.js';
 import { createValidator } from '../src/services/validator/validator.js';
 import { applySqlDir, createDatabase, dropDatabase, initSqlDir } from '../src/testing/databases.js';
-import { startRelayFarm } from '../src/testing/relay/farm.js';
 import { recordingDeps } from '../src/testing/service-deps.js';
 import { startTestServer } from '../src/testing/vitest/server.js';
+import { startChildFarm } from './farm-child.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
@@ -26,7 +26,7 @@ export default async function bench(): Promise<string[]> {
   const url = await createDatabase(server.adminUrl, name);
   await applySqlDir(url, initSqlDir(root, 'bigbrotr'));
   const sql = postgres(url, { max: 4, onnotice: () => {} });
-  await using farm = await startRelayFarm({ count, relayOpts: () => ({ info: { supported_nips: [1, 11] } }) });
+  await using farm = await startChildFarm({ count, eventsPerRelay: 0, info: { supported_nips: [1, 11] } });
   try {
     await insertCandidates(
       sql,
@@ -49,9 +49,9 @@ export default async function bench(): Promise<string[]> {
     clearInterval(sampler);
     const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM relay`;
     return [
-      `${count.toLocaleString('en-US')} candidates, each a test relay of an in-process farm; local network, max_tasks 200, chunks of 1,000`,
+      `${count.toLocaleString('en-US')} candidates, each a test relay of a farm in a child process; local network, max_tasks 200, chunks of 1,000`,
       `validated ${row?.n ?? 0} relays in ${seconds.toFixed(1)} s: ${Math.round(count / seconds).toLocaleString('en-US')} relays/s`,
-      `memory: RSS ${mib(baseline)} with the farm running, peak ${mib(peak)} while validating (+${mib(peak - baseline)})`,
+      `validator process memory (farm in a child process): RSS ${mib(baseline)} before, peak ${mib(peak)} while validating`,
     ];
   } finally {
     await sql.end({ timeout: 5 });
