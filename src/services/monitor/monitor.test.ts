@@ -123,6 +123,48 @@ describe('monitor', () => {
     expect(guardedTags).toContainEqual(['R', 'auth']);
   });
 
+  it('stores each refusal of the write probe with its reason, and derives requirements from it', async () => {
+    const refusals = [
+      'blocked: not on the list',
+      'restricted: members only',
+      'pow: difficulty 30',
+      'rate-limited: slow down',
+      'invalid: no',
+      'error: broken',
+      'auth-required: sign in',
+      'restricted: paid relay',
+    ];
+    const relays = await Promise.all(
+      refusals.map((r) => startTestRelay({ events: generateEvents(1), misbehave: { refuseWrites: r } })),
+    );
+    const silent = await startTestRelay({ misbehave: { noticeInsteadOfAnswers: true } });
+    try {
+      await insertRelays(db.sql, relayRows([...relays.map((r) => r.url), silent.url]));
+      await createMonitor({ ...recordingDeps(db.sql, { now: () => 10_000 }), signer }, config()).cycle(signal());
+      const docs = await db.sql<{ relay_url: string; data: { logs: Record<string, unknown> } }[]>`
+        SELECT rm.relay_url, m.data FROM relay_metadata rm JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type
+        WHERE rm.metadata_type = 'nip66_rtt'`;
+      const reasons = Object.fromEntries(docs.map((d) => [d.relay_url, d.data.logs.write_reason]));
+      expect(relays.map((r) => reasons[r.url])).toEqual(refusals);
+      const requirement = (url: string) =>
+        sink.store
+          .all()
+          .find((e) => e.kind === 30166 && e.tags.some((t) => t[0] === 'd' && t[1] === url))
+          ?.tags.filter((t) => t[0] === 'R')
+          .map((t) => t[1]);
+      expect(requirement(relays[1]?.url as string)).toEqual(['!auth', '!payment', 'writes', '!pow']);
+      expect(requirement(relays[6]?.url as string)).toEqual(['auth', '!payment', '!writes', '!pow']);
+      expect(requirement(relays[7]?.url as string)).toEqual(['!auth', 'payment', '!writes', '!pow']);
+      const verdicts = Object.fromEntries(
+        (await getServiceState(db.sql, 'monitor', 'checkpoint')).map((s) => [s.stateKey, s.stateValue]),
+      );
+      expect(verdicts[relays[0]?.url as string]).toMatchObject({ verdict: 'online' });
+      expect(verdicts[silent.url]).toMatchObject({ verdict: 'offline', reason: 'timeout' });
+    } finally {
+      await Promise.all([...relays, silent].map((r) => r.close()));
+    }
+  });
+
   it('a second check with the same answers adds relay_metadata rows but no new documents except timings', async () => {
     await insertRelays(db.sql, relayRows(farm.urls));
     let now = 10_000;

@@ -51,6 +51,8 @@ export function verdictOf(checks: RelayChecks): { verdict: Verdict; reason?: str
   const read = logs.read_success ? undefined : logs.read_reason;
   if (read === 'auth-required' || read === 'payment-required') return { verdict: read };
   if (read === 'refused') return { verdict: 'blocked', reason: read };
+  // the socket opened but nothing was ever answered: not a working relay
+  if (read !== undefined && read !== 'no events' && !logs.write_success) return { verdict: 'offline', reason: read };
   return { verdict: 'online' };
 }
 

@@ -76,6 +76,8 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
   function onEvent(event: NostrEvent): void {
     const refuse = (message: string): void => send(['OK', event.id, false, message]);
     if (mis().rateLimited) return void refuse('rate-limited: slow down');
+    const refusal = mis().refuseWrites;
+    if (refusal !== undefined) return void refuse(refusal);
     if (ctx.authRequired.write && !authed) return void refuse('auth-required: publishing needs AUTH');
     const valid = validateEvent(event);
     if (!valid.ok) return void refuse(`invalid: ${valid.reason}`);

@@ -27,6 +27,8 @@ export interface Misbehaviour {
   readonly noticeInsteadOfAnswers?: boolean;
   /** Refuse REQs (CLOSED) and EVENTs (OK false) as `rate-limited`. */
   readonly rateLimited?: boolean;
+  /** Refuse every EVENT with this OK message (e.g. `blocked: not on the list`). */
+  readonly refuseWrites?: string;
 }
 
 /** The NIP-11 fields the test relay itself reads (the document may hold anything else too). */
