@@ -29,6 +29,9 @@ function dbEnv(): Record<string, string> {
     DB_NAME: u.pathname.slice(1),
     DB_USER: decodeURIComponent(u.username),
     DB_ADMIN_PASSWORD: decodeURIComponent(u.password),
+    // services connect as their own role (pool: in their YAML); the test server's admin plays every role
+    DB_WRITER_USER: decodeURIComponent(u.username),
+    DB_WRITER_PASSWORD: decodeURIComponent(u.password),
   };
 }
 
