@@ -261,6 +261,30 @@ describe('database commands', () => {
     expect(r.err).toContain('up_stopping');
   }, 90_000);
 
+  it('runs monitor --once with its key, the packaged GeoIP fallback and a local relay', async () => {
+    const relay = await startTestRelay();
+    try {
+      await db.sql`DELETE FROM relay`;
+      await db.sql`INSERT INTO relay (url, network, discovered_at) VALUES (${relay.url}, 'local', 1)`;
+      const dir = await mkdtemp(join(tmpdir(), 'bb-monitor-'));
+      const config = join(dir, 'monitor.yaml');
+      await writeFile(
+        config,
+        'networks:\n  local: {enabled: true, timeout: 3}\ngeo:\n  city_database_path: missing-city.mmdb\n  asn_database_path: missing-asn.mmdb\n',
+      );
+      const key = '11'.repeat(32);
+      const r = await run(['monitor', '--once', '--config', config], { ...dbEnv(), NOSTR_PRIVATE_KEY: key });
+      expect(r.err).toContain('geo_database_missing');
+      expect(r.err).toContain('geo_database_default');
+      expect(r.err).toMatch(/monitoring_completed total=1 succeeded=1 failed=0/);
+      expect(r.code).toBe(0);
+      const types = await db.sql`SELECT metadata_type FROM relay_metadata WHERE relay_url = ${relay.url} ORDER BY 1`;
+      expect(types.map((t) => t.metadata_type)).toEqual(['nip11_info', 'nip66_http', 'nip66_rtt']);
+    } finally {
+      await relay.close();
+    }
+  });
+
   it('runs seeder --once on the shipped list and validator --once promoting a local relay', async () => {
     const seeded = await run(['seeder', '--once'], dbEnv());
     expect(seeded.code).toBe(0);

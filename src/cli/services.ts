@@ -19,6 +19,8 @@ import { createSeeder } from '../services/seeder/seeder.js';
 import type { ValidatorConfig } from '../services/validator/config.js';
 import { createValidator } from '../services/validator/validator.js';
 import { type GeoReaders, openGeoReaders } from '../utils/geoip.js';
+import { openDefaultCityReader } from '../utils/geoip-default.js';
+import { refreshGeoDatabase } from '../utils/geoip-download.js';
 import type { DeploymentPaths } from './deployment.js';
 import type { ServiceCommand } from './help.js';
 import { signerFromEnv } from './keys.js';
@@ -97,18 +99,29 @@ async function readOptional(path: string): Promise<string | undefined> {
 }
 
 /**
- * The monitor's GeoIP databases (paths relative to the deployment). A missing file is a warning and the check
- * is not computed; a file that is there but unreadable is a start-up error (GeoDatabaseError names it).
+ * The monitor's GeoIP databases (paths relative to the deployment): refreshed from their download URL when
+ * missing or older than `max_age_days`; a missing city database falls back to the GeoLite2 City data shipped
+ * on npm (best-effort, fewer fields); a missing ASN database leaves the net check not computed. A file that is
+ * there but unreadable is a start-up error (GeoDatabaseError names it).
  */
 async function openGeoDatabases(ctx: FactoryContext, geo: MonitorConfig['geo']): Promise<GeoReaders> {
-  const present = (path: string | null): string | undefined => {
+  const log = ctx.deps.logger;
+  const locate = async (path: string | null, url: string | null): Promise<string | undefined> => {
     if (!path) return undefined;
     const full = resolve(ctx.deployment.dir, path);
+    if (url) {
+      const r = await refreshGeoDatabase({ url, path: full, maxAgeDays: geo.max_age_days });
+      if (r.outcome !== 'fresh') log.info('geo_database_refresh', { path: full, outcome: r.outcome, detail: r.detail });
+    }
     if (existsSync(full)) return full;
-    ctx.deps.logger.warn('geo_database_missing', { path: full, effect: 'check not computed' });
+    log.warn('geo_database_missing', { path: full });
     return undefined;
   };
-  const cityPath = present(geo.city_database_path);
-  const asnPath = present(geo.asn_database_path);
-  return openGeoReaders({ ...(cityPath ? { cityPath } : {}), ...(asnPath ? { asnPath } : {}) });
+  const cityPath = await locate(geo.city_database_path, geo.city_download_url);
+  const asnPath = await locate(geo.asn_database_path, geo.asn_download_url);
+  const readers = await openGeoReaders({ ...(cityPath ? { cityPath } : {}), ...(asnPath ? { asnPath } : {}) });
+  if (readers.city) return readers;
+  const city = await openDefaultCityReader();
+  log.info('geo_database_default', { city: city ? 'GeoLite2 City from npm (best-effort)' : 'none: geo not computed' });
+  return city ? { ...readers, city } : readers;
 }
