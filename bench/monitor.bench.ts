@@ -42,7 +42,7 @@ export default async function bench(): Promise<string[]> {
     );
     const config = monitorConfigSchema.parse({
       networks: { local: { enabled: true, max_tasks: 200, timeout: 10 } },
-      processing: { chunk_size: 1000, compute: off, store: off },
+      processing: { chunk_size: 1000, compute: off, store: off, probes: false },
       discovery: { include: off },
     });
     const deps = { ...recordingDeps(sql), signer: createSigner(testSecretKey(91, 0)) };

@@ -82,6 +82,7 @@ export class RelayConnection implements AsyncDisposable {
   private readonly subs = new Map<string, SubscriptionHandler>();
   private readonly okWaiters = new Map<string, OkWaiter>();
   private readonly challengeWaiters = new Set<() => void>();
+  private readonly noticeWaiters = new Set<(notice: string | undefined) => void>();
   private readonly holds = new Set<object>();
   private readonly pinger: NodeJS.Timeout | undefined;
   private seq = 0;
@@ -173,6 +174,21 @@ export class RelayConnection implements AsyncDisposable {
     });
   }
 
+  /** The next NOTICE (undefined on deadline or close): how relays say they do not know a message type. */
+  waitForNotice(signal: AbortSignal): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      if (this.ended || signal.aborted) return resolve(undefined);
+      const done = (notice: string | undefined): void => {
+        this.noticeWaiters.delete(done);
+        signal.removeEventListener('abort', onAbort);
+        resolve(notice);
+      };
+      const onAbort = (): void => done(undefined);
+      this.noticeWaiters.add(done);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   /** Stop reading from the socket while `holder` is behind (back-pressure); `release` undoes it. */
   hold(holder: object): void {
     if (this.holds.size === 0 && !this.ended) this.ws.pause();
@@ -210,6 +226,7 @@ export class RelayConnection implements AsyncDisposable {
     } else if (msg.type === 'NOTICE') {
       this.stats.notices += 1;
       this.lastNotice = msg.message.slice(0, 1000);
+      for (const wake of [...this.noticeWaiters]) wake(this.lastNotice);
     } else if (msg.type === 'AUTH') {
       this.challenge = msg.challenge.slice(0, 1000);
       for (const wake of [...this.challengeWaiters]) wake();
@@ -228,6 +245,7 @@ export class RelayConnection implements AsyncDisposable {
     for (const handler of [...this.subs.values()]) handler.closed(reason, detail);
     for (const waiter of [...this.okWaiters.values()]) waiter({ closed: reason, detail });
     for (const wake of [...this.challengeWaiters]) wake();
+    for (const wake of [...this.noticeWaiters]) wake(undefined);
   }
 }
 

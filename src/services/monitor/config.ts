@@ -29,6 +29,8 @@ export const monitorConfigSchema = z
       max_relays: z.number().int().min(1).nullable().default(null),
       allow_insecure: bool(false),
       nip11_info_max_size: int(1024, 64 * 1024 * 1024, 1024 * 1024),
+      /** Probe NIP-42 AUTH, NIP-45 COUNT and NIP-77 NEG-OPEN on relays that opened (beyond the reference). */
+      probes: bool(true),
       retries,
       compute: flags,
       store: flags,

@@ -84,6 +84,20 @@ describe('monitor', () => {
       [guarded.url]: 'auth-required',
       [offline]: 'offline',
     });
+    const [farmState] = await getServiceState(db.sql, 'monitor', 'checkpoint', farm.urls[0]);
+    expect(farmState?.stateValue.capabilities).toEqual({
+      nip42: { advertised: true, observed: true },
+      nip45: { advertised: false, observed: true },
+      nip77: { advertised: false, observed: false, detail: 'NOTICE: error: unknown message NEG-OPEN' },
+    });
+    const [guardedState] = await getServiceState(db.sql, 'monitor', 'checkpoint', guarded.url);
+    expect(guardedState?.stateValue.capabilities).toEqual({
+      nip42: { advertised: true, observed: true },
+      nip45: { advertised: true, observed: true },
+      nip77: { advertised: true, observed: true },
+    });
+    const [offState] = await getServiceState(db.sql, 'monitor', 'checkpoint', offline);
+    expect(offState?.stateValue.capabilities).toBeUndefined();
     expect(await getServiceState(db.sql, 'monitor', 'checkpoint', 'profile')).toEqual([
       { serviceName: 'monitor', stateType: 'checkpoint', stateKey: 'profile', stateValue: { timestamp: 10_000 } },
     ]);

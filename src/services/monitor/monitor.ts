@@ -19,6 +19,7 @@ import type { Resolver } from '../../utils/net/resolve.js';
 import { buildAnnouncement, buildProfile, buildRelayList } from './announcements.js';
 import { checkRelay, type RelayChecks } from './checks.js';
 import type { MonitorConfig } from './config.js';
+import { type Capabilities, probeCapabilities } from './probes.js';
 import { publishToRelays } from './publisher.js';
 import { claimDueRelays, cleanupMonitorState, releaseMonitorLeases, setCheckpoints } from './queries.js';
 import { metadataRows, observationOf, verdictOf } from './results.js';
@@ -32,7 +33,7 @@ export interface MonitorDeps extends ServiceDeps {
   readonly owner?: string;
 }
 
-type Checked = { relay: Relay; checks: RelayChecks };
+type Checked = { relay: Relay; checks: RelayChecks; capabilities?: Capabilities };
 
 /** Build the monitor service. */
 export function createMonitor(deps: MonitorDeps, config: MonitorConfig): Service {
@@ -89,7 +90,23 @@ export function createMonitor(deps: MonitorDeps, config: MonitorConfig): Service
             ...(deps.geo ? { geo: deps.geo } : {}),
           }),
         );
-        return { relay, checks };
+        const opened = checks.nip66_rtt?.logs.open_success === true;
+        if (!config.processing.probes || !opened || signal.aborted) return { relay, checks };
+        const info = checks.nip11_info?.logs.success ? checks.nip11_info.data : undefined;
+        const net = config.networks[relay.network];
+        const connect = {
+          network: relay.network,
+          ...(net.proxy_url ? { proxyUrl: net.proxy_url } : {}),
+          allowLocal: config.networks.local.enabled,
+          allowInsecure: config.processing.allow_insecure,
+          connectTimeoutMs: net.timeout * 1000,
+          ...(deps.resolver ? { resolver: deps.resolver } : {}),
+          signal,
+        };
+        const capabilities = await limiter(() =>
+          probeCapabilities(relay.url, connect, deps.signer, info, net.timeout * 1000),
+        );
+        return { relay, checks, capabilities };
       }),
     );
   }
@@ -99,7 +116,12 @@ export function createMonitor(deps: MonitorDeps, config: MonitorConfig): Service
     const store = config.processing.store as Record<MetadataType, boolean>;
     const rows = checked.flatMap(({ relay, checks }) => metadataRows(relay, checks, store, now));
     await insertRelayMetadataCascade(deps.sql, rows, deps.batchSize ? { batchSize: deps.batchSize } : {});
-    const verdicts = checked.map(({ relay, checks }) => ({ url: relay.url, timestamp: now, ...verdictOf(checks) }));
+    const verdicts = checked.map(({ relay, checks, capabilities }) => ({
+      url: relay.url,
+      timestamp: now,
+      ...verdictOf(checks),
+      ...(capabilities ? { capabilities } : {}),
+    }));
     for (const v of verdicts) m.inc(`verdict_${v.verdict.replaceAll('-', '_')}`);
     const relays = publishing(config.discovery.relays);
     if (config.discovery.enabled && relays.length > 0) {

@@ -61,6 +61,8 @@ export interface MonitorCheckpoint {
   readonly timestamp: number;
   readonly verdict: string;
   readonly reason?: string;
+  /** Capabilities observed vs advertised (NIP-42/45/77), when probed. */
+  readonly capabilities?: object;
 }
 
 /** Record the checks' time and verdicts (the relays become due again after `discovery.interval`). */
