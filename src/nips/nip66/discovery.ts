@@ -2,7 +2,7 @@
  * The kind 30166 relay discovery event (NIP-66, spec 05): one per checked relay, tags from every check that
  * produced data, requirements and types derived from what was observed before what NIP-11 advertises.
  */
-import { canonicalJson } from '../../models/canonical-json.js';
+import { canonicalJson, pyFloatRepr } from '../../models/canonical-json.js';
 import { messagePrefix, reasonOfRefusal } from '../nip01/messages.js';
 import type { RelayInfo } from '../nip11.js';
 import type { EventTemplate } from '../signer.js';
@@ -96,8 +96,9 @@ function geoTags(geo: GeoData | undefined): Tag[] {
         ]
       : []),
     ...field('geo-city', geo.geo_city),
-    ...field('geo-lat', geo.geo_lat),
-    ...field('geo-lon', geo.geo_lon),
+    // floats as the reference prints them (str(52.0) is "52.0")
+    ...field('geo-lat', geo.geo_lat === undefined ? undefined : pyFloatRepr(geo.geo_lat)),
+    ...field('geo-lon', geo.geo_lon === undefined ? undefined : pyFloatRepr(geo.geo_lon)),
     ...field('geo-tz', geo.geo_tz),
   ];
 }

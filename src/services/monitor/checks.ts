@@ -8,7 +8,7 @@ import type { Relay } from '../../models/relay.js';
 import { parseRelayUrl } from '../../models/relay-url.js';
 import type { ConnectOpts } from '../../nips/nip01/connection.js';
 import { fetchRelayInfo, type RelayInfo } from '../../nips/nip11.js';
-import { checkDns, type DnsData } from '../../nips/nip66/dns.js';
+import { checkDns, type DnsData, type DnsLookups } from '../../nips/nip66/dns.js';
 import { canCheckGeo, checkGeo, type GeoData } from '../../nips/nip66/geo.js';
 import { checkHttp, type HttpData } from '../../nips/nip66/http.js';
 import { canCheckNet, checkNet, type NetData } from '../../nips/nip66/net.js';
@@ -40,6 +40,8 @@ export interface CheckDeps {
   readonly resolver?: Resolver;
   /** GeoIP databases; a check whose database is missing is not computed. */
   readonly geo?: GeoReaders;
+  /** DNS queries of the dns check (default: the system's DNS servers). */
+  readonly dnsLookups?: DnsLookups;
   readonly signal: AbortSignal;
 }
 
@@ -80,13 +82,14 @@ export async function checkRelay(relay: Relay, deps: CheckDeps): Promise<RelayCh
   const tls = parsed.ok && parsed.value.scheme === 'wss';
   const port = parsed.ok ? (parsed.value.port ?? 443) : 443;
   const readers = deps.geo ?? {};
-  const located = { readers, timeoutMs, signal, ...(deps.resolver ? { resolver: deps.resolver } : {}) };
+  const allowLocal = config.networks.local.enabled;
+  const located = { readers, timeoutMs, signal, allowLocal, ...(deps.resolver ? { resolver: deps.resolver } : {}) };
   const precision = config.geo.geohash_precision;
+  const sslOpts = { timeoutMs, signal, allowLocal, ...(deps.resolver ? { resolver: deps.resolver } : {}) };
+  const dnsOpts = { timeoutMs, signal, ...(deps.dnsLookups ? { lookups: deps.dnsLookups } : {}) };
   const [ssl, dns, http, geo, netInfo] = await Promise.all([
-    compute.nip66_ssl && clearnet && tls
-      ? run('nip66_ssl', () => checkSsl(host, port, { timeoutMs, signal }))
-      : undefined,
-    compute.nip66_dns && clearnet ? run('nip66_dns', () => checkDns(host, { timeoutMs, signal })) : undefined,
+    compute.nip66_ssl && clearnet && tls ? run('nip66_ssl', () => checkSsl(host, port, sslOpts)) : undefined,
+    compute.nip66_dns && clearnet ? run('nip66_dns', () => checkDns(host, dnsOpts)) : undefined,
     compute.nip66_http ? run('nip66_http', () => checkHttp(relay.url, connect)) : undefined,
     compute.nip66_geo && clearnet && canCheckGeo(readers)
       ? run('nip66_geo', () => checkGeo(host, { ...located, precision }))

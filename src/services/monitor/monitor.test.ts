@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getServiceState, insertRelays } from '../../core/db/store.js';
 import type { RelayUrl } from '../../models/relay.js';
 import { createSigner } from '../../nips/signer.js';
+import { createTestCertificate } from '../../testing/certs.js';
 import { generateEvents, testSecretKey } from '../../testing/events.js';
 import { type RelayFarm, startRelayFarm } from '../../testing/relay/farm.js';
 import { startTestRelay, type TestRelay } from '../../testing/relay/relay.js';
@@ -204,6 +205,42 @@ describe('monitor', () => {
       { type: 'nip11_info', n: 1 },
       { type: 'nip66_http', n: 1 },
     ]);
+  });
+
+  it('two replicas share the relays: each checked exactly once', async () => {
+    await insertRelays(db.sql, relayRows(farm.urls));
+    const cfg = config({
+      publishing: { relays: [] },
+      processing: { compute: off, store: off, chunk_size: 1, probes: false },
+    });
+    const replica = (owner: string) =>
+      createMonitor({ ...recordingDeps(db.sql, { now: () => 10_000 }), signer, owner }, cfg);
+    await Promise.all([replica('a').cycle(signal()), replica('b').cycle(signal())]);
+    const rows =
+      await db.sql`SELECT relay_url, count(*)::int AS n FROM relay_metadata WHERE metadata_type = 'nip66_rtt' GROUP BY 1`;
+    expect(rows.map((r) => r.n)).toEqual(farm.urls.map(() => 1));
+    expect(await getServiceState(db.sql, 'monitor', 'lease')).toEqual([]);
+  });
+
+  it('reports a self-signed wss relay as offline (tls), and online when insecure connections are allowed', async () => {
+    const tls = await startTestRelay({ tls: await createTestCertificate() });
+    try {
+      await insertRelays(db.sql, relayRows([tls.url]));
+      let now = 10_000;
+      const deps = { ...recordingDeps(db.sql, { now: () => now }), signer };
+      await createMonitor(deps, config({ publishing: { relays: [] } })).cycle(signal());
+      const verdict = async () => (await getServiceState(db.sql, 'monitor', 'checkpoint', tls.url))[0]?.stateValue;
+      expect(await verdict()).toMatchObject({ verdict: 'offline', reason: 'tls' });
+      now += 3_600;
+      const insecure = config({
+        publishing: { relays: [] },
+        processing: { compute: off, store: off, allow_insecure: true },
+      });
+      await createMonitor(deps, insecure).cycle(signal());
+      expect(await verdict()).toMatchObject({ verdict: 'online' });
+    } finally {
+      await tls.close();
+    }
   });
 
   it('never fails a cycle because publishing fails, and retries the announcements next time', async () => {

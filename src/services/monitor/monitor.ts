@@ -12,6 +12,7 @@ import type { MetadataType } from '../../models/metadata.js';
 import type { Network } from '../../models/network.js';
 import type { Relay } from '../../models/relay.js';
 import { buildDiscoveryEvent } from '../../nips/nip66/discovery.js';
+import type { DnsLookups } from '../../nips/nip66/dns.js';
 import type { EventSigner, EventTemplate } from '../../nips/signer.js';
 import type { GeoReaders } from '../../utils/geoip.js';
 import { createLimiter, type Limiter } from '../../utils/limiter.js';
@@ -30,6 +31,8 @@ export interface MonitorDeps extends ServiceDeps {
   readonly resolver?: Resolver;
   /** GeoIP databases opened by the composition root (absent = geo/net not computed). */
   readonly geo?: GeoReaders;
+  /** DNS queries of the dns check (tests inject them). */
+  readonly dnsLookups?: DnsLookups;
   readonly owner?: string;
 }
 
@@ -88,6 +91,7 @@ export function createMonitor(deps: MonitorDeps, config: MonitorConfig): Service
             signal,
             ...(deps.resolver ? { resolver: deps.resolver } : {}),
             ...(deps.geo ? { geo: deps.geo } : {}),
+            ...(deps.dnsLookups ? { dnsLookups: deps.dnsLookups } : {}),
           }),
         );
         const opened = checks.nip66_rtt?.logs.open_success === true;
