@@ -54,15 +54,7 @@ export async function checkRelay(relay: Relay, deps: CheckDeps): Promise<RelayCh
   const retries = config.processing.retries as Record<keyof RelayChecks, RetryPolicy>;
   const net = (config.networks as NetworksConfig)[relay.network];
   const timeoutMs = net.timeout * 1000;
-  const connect: ConnectOpts = {
-    network: relay.network,
-    ...(net.proxy_url ? { proxyUrl: net.proxy_url } : {}),
-    allowLocal: config.networks.local.enabled,
-    allowInsecure: config.processing.allow_insecure,
-    connectTimeoutMs: timeoutMs,
-    ...(deps.resolver ? { resolver: deps.resolver } : {}),
-    signal,
-  };
+  const connect = connectOptsFor(relay, deps);
   const run = <T extends { logs: { success: boolean } }>(type: keyof RelayChecks, attempt: () => Promise<T>) =>
     withRetries(retries[type], attempt, okLogs, signal);
 
@@ -104,6 +96,21 @@ export async function checkRelay(relay: Relay, deps: CheckDeps): Promise<RelayCh
     ...(http ? { nip66_http: http } : {}),
     ...(geo ? { nip66_geo: geo } : {}),
     ...(netInfo ? { nip66_net: netInfo } : {}),
+  };
+}
+
+/** How the monitor opens a WebSocket to `relay` (its network's proxy and timeout, the local and TLS opt-ins). */
+export function connectOptsFor(relay: Relay, deps: Omit<CheckDeps, 'signer'>): ConnectOpts {
+  const { config } = deps;
+  const net = config.networks[relay.network];
+  return {
+    network: relay.network,
+    ...(net.proxy_url ? { proxyUrl: net.proxy_url } : {}),
+    allowLocal: config.networks.local.enabled,
+    allowInsecure: config.processing.allow_insecure,
+    connectTimeoutMs: net.timeout * 1000,
+    ...(deps.resolver ? { resolver: deps.resolver } : {}),
+    signal: deps.signal,
   };
 }
 

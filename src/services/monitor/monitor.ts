@@ -18,7 +18,7 @@ import type { GeoReaders } from '../../utils/geoip.js';
 import { createLimiter, type Limiter } from '../../utils/limiter.js';
 import type { Resolver } from '../../utils/net/resolve.js';
 import { buildAnnouncement, buildProfile, buildRelayList } from './announcements.js';
-import { checkRelay, type RelayChecks } from './checks.js';
+import { checkRelay, connectOptsFor, type RelayChecks } from './checks.js';
 import type { MonitorConfig } from './config.js';
 import { type Capabilities, probeCapabilities } from './probes.js';
 import { publishToRelays } from './publisher.js';
@@ -98,15 +98,11 @@ export function createMonitor(deps: MonitorDeps, config: MonitorConfig): Service
         if (!config.processing.probes || !opened || signal.aborted) return { relay, checks };
         const info = checks.nip11_info?.logs.success ? checks.nip11_info.data : undefined;
         const net = config.networks[relay.network];
-        const connect = {
-          network: relay.network,
-          ...(net.proxy_url ? { proxyUrl: net.proxy_url } : {}),
-          allowLocal: config.networks.local.enabled,
-          allowInsecure: config.processing.allow_insecure,
-          connectTimeoutMs: net.timeout * 1000,
-          ...(deps.resolver ? { resolver: deps.resolver } : {}),
+        const connect = connectOptsFor(relay, {
+          config,
           signal,
-        };
+          ...(deps.resolver ? { resolver: deps.resolver } : {}),
+        });
         const capabilities = await limiter(() =>
           probeCapabilities(relay.url, connect, deps.signer, info, net.timeout * 1000),
         );
