@@ -39,6 +39,8 @@ export interface RttOpts extends ConnectOpts {
   readonly timeoutMs?: number;
   /** The clock, for tests: milliseconds. */
   readonly clock?: () => number;
+  /** Called with the upgrade response headers once the socket is open (the HTTP check reuses them). */
+  readonly onOpen?: (headers: Readonly<Record<string, string>>) => void;
 }
 
 /** The rtt check's result: its logs say how each phase went (spec 05). */
@@ -55,7 +57,7 @@ export async function checkRtt(url: string, opts: RttOpts): Promise<RttResult> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const started = clock();
   // No NIP-42 signer on the connection: a write refused for auth must be observed, not authenticated away.
-  const { signer: _monitorKey, ...connectOpts } = opts;
+  const { signer: _monitorKey, onOpen: _onOpen, ...connectOpts } = opts;
   const opened = await connectRelay(url, { ...connectOpts, connectTimeoutMs: opts.connectTimeoutMs ?? timeoutMs });
   if (!opened.ok) {
     const reason = opened.reason;
@@ -64,6 +66,7 @@ export async function checkRtt(url: string, opts: RttOpts): Promise<RttResult> {
   }
   await using conn = opened.value;
   const open = Math.round(clock() - started);
+  opts.onOpen?.(conn.headers);
   const read = await readPhase(conn, timeoutMs, clock, opts.signal);
   const write = await writePhase(conn, url, opts, timeoutMs, clock);
   return {

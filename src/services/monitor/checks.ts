@@ -10,7 +10,7 @@ import type { ConnectOpts } from '../../nips/nip01/connection.js';
 import { fetchRelayInfo, type RelayInfo } from '../../nips/nip11.js';
 import { checkDns, type DnsData, type DnsLookups } from '../../nips/nip66/dns.js';
 import { canCheckGeo, checkGeo, type GeoData } from '../../nips/nip66/geo.js';
-import { checkHttp, type HttpData } from '../../nips/nip66/http.js';
+import { checkHttp, type HttpData, httpData } from '../../nips/nip66/http.js';
 import { canCheckNet, checkNet, type NetData } from '../../nips/nip66/net.js';
 import { checkRtt, type RttResult } from '../../nips/nip66/rtt.js';
 import { checkSsl, type SslData } from '../../nips/nip66/ssl.js';
@@ -58,12 +58,23 @@ export async function checkRelay(relay: Relay, deps: CheckDeps): Promise<RelayCh
   const run = <T extends { logs: { success: boolean } }>(type: keyof RelayChecks, attempt: () => Promise<T>) =>
     withRetries(retries[type], attempt, okLogs, signal);
 
+  // the RTT socket's upgrade response serves the HTTP check: one connection fewer per relay
+  let upgradeHeaders: Readonly<Record<string, string>> | undefined;
   const nip11 = compute.nip11_info ? await run('nip11_info', () => nip11Check(relay, deps, timeoutMs)) : undefined;
   const minPow = nip11?.logs.success ? nip11.data.limitation?.min_pow_difficulty : undefined;
   const rtt = compute.nip66_rtt
     ? await withRetries(
         retries.nip66_rtt,
-        () => checkRtt(relay.url, { ...connect, signer: deps.signer, timeoutMs, ...(minPow ? { minPow } : {}) }),
+        () =>
+          checkRtt(relay.url, {
+            ...connect,
+            signer: deps.signer,
+            timeoutMs,
+            ...(minPow ? { minPow } : {}),
+            onOpen: (h) => {
+              upgradeHeaders = h;
+            },
+          }),
         (r) => r.logs.open_success,
         signal,
       )
@@ -82,7 +93,11 @@ export async function checkRelay(relay: Relay, deps: CheckDeps): Promise<RelayCh
   const [ssl, dns, http, geo, netInfo] = await Promise.all([
     compute.nip66_ssl && clearnet && tls ? run('nip66_ssl', () => checkSsl(host, port, sslOpts)) : undefined,
     compute.nip66_dns && clearnet ? run('nip66_dns', () => checkDns(host, dnsOpts)) : undefined,
-    compute.nip66_http ? run('nip66_http', () => checkHttp(relay.url, connect)) : undefined,
+    compute.nip66_http
+      ? upgradeHeaders
+        ? checkOk(httpData(upgradeHeaders))
+        : run('nip66_http', () => checkHttp(relay.url, connect))
+      : undefined,
     compute.nip66_geo && clearnet && canCheckGeo(readers)
       ? run('nip66_geo', () => checkGeo(host, { ...located, precision }))
       : undefined,
