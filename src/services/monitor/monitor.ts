@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { claimDueRelays, cleanupRelayState, releaseLeases } from '../../core/db/relay-leases.js';
 import { getServiceState, insertRelayMetadataCascade, upsertServiceState } from '../../core/db/store.js';
 import type { Service } from '../../core/runner.js';
 import { nowSeconds, type ServiceDeps } from '../../core/service-deps.js';
@@ -22,7 +23,7 @@ import { checkRelay, connectOptsFor, type RelayChecks } from './checks.js';
 import type { MonitorConfig } from './config.js';
 import { type Capabilities, probeCapabilities } from './probes.js';
 import { publishToRelays } from './publisher.js';
-import { claimDueRelays, cleanupMonitorState, releaseMonitorLeases, setCheckpoints } from './queries.js';
+import { setCheckpoints } from './queries.js';
 import { metadataRows, observationOf, verdictOf } from './results.js';
 
 /** The monitor's collaborators: its signing key (from the env var named in config) and an optional resolver. */
@@ -137,7 +138,7 @@ export function createMonitor(deps: MonitorDeps, config: MonitorConfig): Service
   return {
     name: 'monitor',
     async cleanup() {
-      const removed = await cleanupMonitorState(deps.sql, nowSeconds(deps));
+      const removed = await cleanupRelayState(deps.sql, 'monitor', nowSeconds(deps));
       if (removed > 0) log.info('checkpoints_cleaned', { removed });
     },
     async cycle(signal) {
@@ -147,10 +148,14 @@ export function createMonitor(deps: MonitorDeps, config: MonitorConfig): Service
       const totals = { total: 0, succeeded: 0, failed: 0 };
       try {
         while (!signal.aborted && totals.total < max && networks.length > 0) {
+          const now = nowSeconds(deps);
           const relays = await claimDueRelays(deps.sql, {
+            service: 'monitor',
+            stateType: 'checkpoint',
+            // due once the last check is discovery.interval old (timestamp ≤ now − interval)
+            dueBefore: now - config.discovery.interval + 1,
             networks,
-            recheck: config.discovery.interval,
-            now: nowSeconds(deps),
+            now,
             limit: Math.min(config.processing.chunk_size, max - totals.total),
             owner,
             leaseSeconds: leaseFor(config, networks),
@@ -165,7 +170,7 @@ export function createMonitor(deps: MonitorDeps, config: MonitorConfig): Service
           totals.failed += relays.length - online;
         }
       } finally {
-        await releaseMonitorLeases(deps.sql, owner);
+        await releaseLeases(deps.sql, 'monitor', owner);
       }
       m.setGauge('total', totals.total);
       m.setGauge('succeeded', totals.succeeded);

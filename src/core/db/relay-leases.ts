@@ -1,0 +1,75 @@
+/**
+ * Due relays claimed under leases (spec 04, replicas): the monitor and the synchronizer take their relays
+ * through one statement that selects due relays with `FOR UPDATE SKIP LOCKED` and writes lease rows
+ * `(<service>, lease, <url>) = {owner, expires}` that only an expired lease can replace, so replicas never
+ * work on the same relay and a dead replica's relays are taken over when its leases expire.
+ */
+import type postgres from 'postgres';
+import type { Network } from '../../models/network.js';
+import type { Relay, RelayUrl } from '../../models/relay.js';
+import type { ServiceName } from '../../models/service-state.js';
+
+type Sql = postgres.Sql | postgres.TransactionSql;
+
+/** Which relays to claim: due when the `timestamp` of their `(service, stateType, url)` row is below `dueBefore`. */
+export interface ClaimRelaysOpts {
+  readonly service: ServiceName;
+  readonly stateType: 'checkpoint' | 'cursor';
+  readonly dueBefore: number;
+  readonly networks: readonly Network[];
+  readonly now: number;
+  readonly limit: number;
+  readonly owner: string;
+  readonly leaseSeconds: number;
+}
+
+/** Claim up to `limit` due relays, the longest-waiting first (no state row counts as timestamp 0). */
+export async function claimDueRelays(sql: Sql, o: ClaimRelaysOpts): Promise<Relay[]> {
+  const rows = await sql<{ url: string; network: string; discovered_at: string }[]>`
+    WITH due AS (
+      SELECT r.url
+      FROM relay r
+      LEFT JOIN service_state c
+        ON c.service_name = ${o.service} AND c.state_type = ${o.stateType} AND c.state_key = r.url
+      WHERE r.network = ANY(${o.networks as string[]}::text[])
+        AND COALESCE((c.state_value ->> 'timestamp')::bigint, 0) < ${o.dueBefore}::bigint
+        AND NOT EXISTS (
+          SELECT 1 FROM service_state l
+          WHERE l.service_name = ${o.service} AND l.state_type = 'lease' AND l.state_key = r.url
+            AND (l.state_value ->> 'expires')::bigint > ${o.now}::bigint)
+      ORDER BY COALESCE((c.state_value ->> 'timestamp')::bigint, 0), r.url
+      LIMIT ${o.limit}
+      FOR UPDATE OF r SKIP LOCKED
+    ), leased AS (
+      INSERT INTO service_state (service_name, state_type, state_key, state_value)
+      SELECT ${o.service}, 'lease', due.url,
+        jsonb_build_object('owner', ${o.owner}::text, 'expires', ${o.now + o.leaseSeconds}::bigint)
+      FROM due
+      ON CONFLICT (service_name, state_type, state_key) DO UPDATE SET state_value = EXCLUDED.state_value
+        WHERE (service_state.state_value ->> 'expires')::bigint <= ${o.now}::bigint
+      RETURNING state_key
+    )
+    SELECT r.url, r.network, r.discovered_at::text FROM relay r JOIN leased ON leased.state_key = r.url`;
+  return rows.map((r) => ({
+    url: r.url as RelayUrl,
+    network: r.network as Network,
+    discoveredAt: Number(r.discovered_at),
+  }));
+}
+
+/** Release this owner's leases of a service. */
+export async function releaseLeases(sql: Sql, service: ServiceName, owner: string): Promise<void> {
+  await sql`DELETE FROM service_state
+    WHERE service_name = ${service} AND state_type = 'lease' AND state_value ->> 'owner' = ${owner}`;
+}
+
+/** Delete a service's per-relay state rows of relays that no longer exist, and its expired leases. */
+export async function cleanupRelayState(sql: Sql, service: ServiceName, now: number): Promise<number> {
+  const gone = await sql`DELETE FROM service_state s
+    WHERE s.service_name = ${service} AND s.state_type IN ('checkpoint', 'cursor', 'lease')
+      AND s.state_key LIKE '%://%'
+      AND NOT EXISTS (SELECT 1 FROM relay r WHERE r.url = s.state_key)`;
+  await sql`DELETE FROM service_state WHERE service_name = ${service} AND state_type = 'lease'
+    AND (state_value ->> 'expires')::bigint <= ${now}::bigint`;
+  return gone.count;
+}
