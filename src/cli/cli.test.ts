@@ -76,7 +76,7 @@ describe('bigbrotr CLI basics', () => {
     const flag = await run(['export', '--sinse', '5']);
     expect(flag.code).toBe(2);
     expect(flag.err).toContain('--sinse');
-    expect((await run(['synchronizer'])).code).toBe(2);
+    expect((await run(['refresher'])).code).toBe(2);
     const keyless = await run(['monitor']);
     expect(keyless.code).toBe(2);
     expect(keyless.err).toContain('NOSTR_PRIVATE_KEY is not set');
@@ -254,8 +254,8 @@ describe('database commands', () => {
     expect(r.code).toBe(0);
     expect(r.err).toContain('up_ready');
     expect(r.err).toContain('embedded=true');
-    expect(r.err).toContain('services=seeder,finder,validator,monitor');
-    expect(r.err).toContain('monitor_key_generated');
+    expect(r.err).toContain('services=seeder,finder,validator,monitor,synchronizer');
+    expect(r.err).toContain('signing_key_generated');
     expect(r.err).toContain('events_phase_completed');
     expect(r.err).toMatch(/seeding_completed valid=1 invalid=0 inserted=1/);
     expect(r.err).toContain('up_stopping');

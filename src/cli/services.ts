@@ -16,11 +16,14 @@ import type { MonitorConfig } from '../services/monitor/config.js';
 import { createMonitor } from '../services/monitor/monitor.js';
 import type { SeederConfig } from '../services/seeder/config.js';
 import { createSeeder } from '../services/seeder/seeder.js';
+import type { SynchronizerConfig } from '../services/synchronizer/config.js';
+import { createSynchronizer } from '../services/synchronizer/synchronizer.js';
 import type { ValidatorConfig } from '../services/validator/config.js';
 import { createValidator } from '../services/validator/validator.js';
 import { type GeoReaders, openGeoReaders } from '../utils/geoip.js';
 import { openDefaultCityReader } from '../utils/geoip-default.js';
 import { refreshGeoDatabase } from '../utils/geoip-download.js';
+import { createVerifierPool } from '../utils/verifier/pool.js';
 import type { DeploymentPaths } from './deployment.js';
 import type { ServiceCommand } from './help.js';
 import { signerFromEnv } from './keys.js';
@@ -43,6 +46,12 @@ export const SERVICE_FACTORIES: Partial<Record<ServiceCommand, Factory>> = {
     ),
   finder: (ctx, config: FinderConfig) => createFinder(ctx.deps, config),
   validator: (ctx, config: ValidatorConfig) => createValidator(ctx.deps, config),
+  synchronizer: (ctx, config: SynchronizerConfig) =>
+    // the verifier threads live as long as the process (the CLI exits when the service stops)
+    createSynchronizer(
+      { ...ctx.deps, pool: createVerifierPool(), signer: signerFromEnv(ctx.env, config.keys.keys_env) },
+      config,
+    ),
   monitor: async (ctx, config: MonitorConfig) => {
     const signer = signerFromEnv(ctx.env, config.keys.keys_env);
     const geo = await openGeoDatabases(ctx, config.geo);

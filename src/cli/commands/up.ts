@@ -34,7 +34,7 @@ export async function upCommand(argv: readonly string[], io: CliIo): Promise<num
     const path = serviceConfigPath(io.cwd, deployment, name);
     configs.set(name, (await loadConfigFile(path, SERVICE_SCHEMAS[name], { env: io.env })) as UpConfig);
   }
-  const env = withMonitorKey(io.env, configs.get('monitor') as { keys?: { keys_env: string } } | undefined, logger);
+  const env = withRunKey(io.env, configs, logger);
   await using open = await openDatabase(deployment, io, logger, { schema: 'verify' });
   const registry = new Registry();
   const ctx = { sql: open.db.sql, logger, registry, deployment, batchSize: open.brotr.batch.max_size, env };
@@ -60,16 +60,22 @@ export async function upCommand(argv: readonly string[], io: CliIo): Promise<num
 }
 
 /**
- * `up` is the newcomer's command: without a configured monitor key it signs with a key made for this run (it
- * only signs the RTT write probes unless publishing relays are configured) and says how to keep one.
+ * `up` is the newcomer's command: when the key a signing service (monitor, synchronizer) names is not set, it
+ * signs with a key made for this run (RTT probes and NIP-42 answers; nothing is published unless publishing
+ * relays are configured) and says how to keep one.
  */
-function withMonitorKey(
+function withRunKey(
   env: Readonly<Record<string, string | undefined>>,
-  monitor: { keys?: { keys_env: string } } | undefined,
+  configs: ReadonlyMap<string, unknown>,
   logger: Logger,
 ): Readonly<Record<string, string | undefined>> {
-  const name = monitor?.keys?.keys_env;
-  if (!name || env[name]) return env;
-  logger.warn('monitor_key_generated', { hint: `set ${name} to give the monitor a lasting identity` });
-  return { ...env, [name]: randomBytes(32).toString('hex') };
+  const names = [...configs.values()].flatMap((c) => {
+    const name = (c as { keys?: { keys_env?: string } }).keys?.keys_env;
+    return name && !env[name] ? [name] : [];
+  });
+  if (names.length === 0) return env;
+  const key = randomBytes(32).toString('hex');
+  for (const name of new Set(names))
+    logger.warn('signing_key_generated', { hint: `set ${name} to keep a lasting identity` });
+  return { ...env, ...Object.fromEntries(names.map((n) => [n, key])) };
 }

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { getServiceState, insertRelays } from '../../core/db/store.js';
+import type { NostrEvent } from '../../models/event.js';
+import type { RelayUrl } from '../../models/relay.js';
+import { generateEvents } from '../../testing/events.js';
+import { startTestRelay, type TestRelay } from '../../testing/relay/relay.js';
+import { recordingDeps } from '../../testing/service-deps.js';
+import { useTestDatabase } from '../../testing/vitest/db.js';
+import { createVerifierPool, type VerifierPool } from '../../utils/verifier/pool.js';
+import { synchronizerConfigSchema } from './config.js';
+import { createSynchronizer } from './synchronizer.js';
+
+const db = useTestDatabase('bigbrotr');
+const NOW = 1_700_100_000;
+let pool: VerifierPool;
+beforeAll(() => {
+  pool = createVerifierPool({ threads: 1 });
+});
+afterAll(async () => {
+  await pool.close();
+});
+beforeEach(async () => {
+  await db.sql`DELETE FROM service_state`;
+  await db.sql`DELETE FROM relay`;
+  await db.sql`DELETE FROM event`;
+});
+
+const config = (over: Record<string, unknown> = {}) =>
+  synchronizerConfigSchema.parse({
+    networks: { clearnet: { enabled: false }, local: { enabled: true, timeout: 3 } },
+    processing: { limit: 100, end_lag: 0, batch_size: 100, since: 1_699_000_000 },
+    timeouts: { idle: 3 },
+    ...over,
+  });
+
+async function storedIds(url: string): Promise<Set<string>> {
+  const rows = await db.sql`SELECT encode(event_id, 'hex') AS id FROM event_relay WHERE relay_url = ${url}`;
+  return new Set(rows.map((r) => String(r.id)));
+}
+
+describe('synchronizer', () => {
+  let relay: TestRelay;
+  let events: NostrEvent[];
+  beforeAll(async () => {
+    // 3 days of history, a dense second, and events that the relay serves with a bad signature
+    events = [
+      ...generateEvents(1_500, { seed: 1, createdAt: (i) => NOW - 3 * 86_400 + i * 151 }),
+      ...generateEvents(400, { seed: 2, kinds: [1, 7, 6, 16], createdAt: () => NOW - 40_000 }),
+    ];
+    relay = await startTestRelay({ events, info: { supported_nips: [1, 11], limitation: { max_limit: 100 } } });
+  });
+  afterAll(async () => {
+    await relay?.close();
+  });
+
+  it('archives every event of a relay with provenance, moving the cursor to the end', async () => {
+    await insertRelays(db.sql, [{ url: relay.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
+    const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+    await createSynchronizer(deps, config()).cycle(new AbortController().signal);
+    expect(await storedIds(relay.url)).toEqual(new Set(events.map((e) => e.id)));
+    const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', relay.url);
+    expect(cursor?.stateValue).toEqual({ timestamp: NOW });
+    expect(deps.counters.get('events_inserted')).toBe(events.length);
+    // a second cycle finds the relay up to date
+    await createSynchronizer(deps, config()).cycle(new AbortController().signal);
+    expect(deps.gauges.get('relays_seen')).toBe(0);
+  });
+
+  it('stores none of the events a relay serves with invalid signatures, and counts them', async () => {
+    const bad = await startTestRelay({ events: events.slice(0, 50), misbehave: { invalidSignatures: true } });
+    try {
+      await insertRelays(db.sql, [{ url: bad.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      await createSynchronizer(deps, config()).cycle(new AbortController().signal);
+      expect((await db.sql`SELECT count(*)::int AS n FROM event`)[0]?.n).toBe(0);
+      expect(deps.counters.get('events_invalid')).toBe(50);
+    } finally {
+      await bad.close();
+    }
+  });
+
+  it('keeps the cursor before a window a relay failed in, and resumes there', async () => {
+    const flaky = await startTestRelay({
+      events: events.slice(0, 1_500),
+      info: { limitation: { max_limit: 100 } },
+      misbehave: { closeAfter: 50 },
+    });
+    try {
+      await insertRelays(db.sql, [{ url: flaky.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      await createSynchronizer(deps, config()).cycle(new AbortController().signal);
+      const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', flaky.url);
+      expect(Number(cursor?.stateValue.timestamp ?? 0)).toBeLessThan(NOW);
+      flaky.misbehave = {};
+      await createSynchronizer(deps, config()).cycle(new AbortController().signal);
+      expect(await storedIds(flaky.url)).toEqual(new Set(events.slice(0, 1_500).map((e) => e.id)));
+    } finally {
+      await flaky.close();
+    }
+  });
+});
