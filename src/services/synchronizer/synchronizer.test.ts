@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { getServiceState, insertRelays } from '../../core/db/store.js';
+import { getServiceState, insertRelays, upsertServiceState } from '../../core/db/store.js';
 import type { NostrEvent } from '../../models/event.js';
 import type { RelayUrl } from '../../models/relay.js';
 import { generateEvents } from '../../testing/events.js';
@@ -76,6 +76,37 @@ describe('synchronizer', () => {
       expect(deps.counters.get('events_invalid')).toBe(50);
     } finally {
       await bad.close();
+    }
+  });
+
+  it('uses negentropy for a dense second where the monitor saw NIP-77 work, and reports it where not', async () => {
+    const dense = generateEvents(600, { seed: 9, kinds: [1], createdAt: () => NOW - 1_000 });
+    const neg = await startTestRelay({
+      events: dense,
+      info: { supported_nips: [1, 77], limitation: { max_limit: 100 } },
+    });
+    try {
+      await insertRelays(db.sql, [{ url: neg.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
+      const capabilities = { nip77: { advertised: true, observed: false } };
+      const checkpoint = (observed: boolean) => ({
+        serviceName: 'monitor' as const,
+        stateType: 'checkpoint' as const,
+        stateKey: neg.url,
+        stateValue: { timestamp: 1, verdict: 'online', capabilities: { nip77: { ...capabilities.nip77, observed } } },
+      });
+      await upsertServiceState(db.sql, [checkpoint(false)]);
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      await createSynchronizer(deps, config()).cycle(new AbortController().signal);
+      expect(deps.counters.get('windows_possibly_incomplete')).toBe(1);
+      expect((await storedIds(neg.url)).size).toBe(100);
+      await db.sql`DELETE FROM service_state WHERE service_name = 'synchronizer'`;
+      await upsertServiceState(db.sql, [checkpoint(true)]);
+      const again = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      await createSynchronizer(again, config()).cycle(new AbortController().signal);
+      expect(again.counters.get('windows_possibly_incomplete') ?? 0).toBe(0);
+      expect(await storedIds(neg.url)).toEqual(new Set(dense.map((e) => e.id)));
+    } finally {
+      await neg.close();
     }
   });
 

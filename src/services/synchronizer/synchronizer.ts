@@ -20,6 +20,8 @@ import type { Resolver } from '../../utils/net/resolve.js';
 import type { VerifierPool } from '../../utils/verifier/pool.js';
 import type { SynchronizerConfig } from './config.js';
 import { connectionFetcher } from './fetch.js';
+import { negentropyEnumerator } from './negentropy.js';
+import { advertisedMaxLimit, supportsNegentropy } from './queries.js';
 import { createEventSink, type SinkStats } from './sink.js';
 import { walkWindow } from './windows.js';
 
@@ -87,16 +89,20 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
       recent,
     );
     const fetch = connectionFetcher(conn, { idleTimeoutMs: config.timeouts.idle * 1000 });
+    const negentropy = (await supportsNegentropy(deps.sql, relay.url)) ? negentropyEnumerator(conn, fetch) : undefined;
+    let limit = Math.min(config.processing.limit, await advertisedMaxLimit(deps.sql, relay.url));
     while (since < end && !signal.aborted) {
       const until = Math.min(end, since + DAY);
       for (const filter of filters) {
         const report = await walkWindow(fetch, filter, {
           since,
           until,
-          limit: config.processing.limit,
+          limit,
           emit: (e) => sink.add(e),
+          ...(negentropy ? { enumerateSecond: negentropy } : {}),
           signal,
         });
+        limit = report.limit; // a cap learned on this relay holds for its next windows
         for (const gap of report.incomplete)
           log.warn('window_possibly_incomplete', { relay: relay.url, second: gap.second, seen: gap.seen });
         deps.metrics.inc('windows_possibly_incomplete', report.incomplete.length);

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NostrEvent } from '../../models/event.js';
 import { connectRelay } from '../../nips/nip01/connection.js';
-import { reconcileWithRelay } from '../../nips/nip77/reconcile.js';
 import { generateEvents } from '../../testing/events.js';
 import { startTestRelay, type TestRelayOpts } from '../../testing/relay/relay.js';
 import { connectionFetcher } from './fetch.js';
-import { type SecondEnumerator, walkWindow } from './windows.js';
+import { negentropyEnumerator } from './negentropy.js';
+import { walkWindow } from './windows.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -23,18 +23,7 @@ async function archive(
   cleanup.push(() => c.value.close());
   const conn = c.value;
   const got = new Map<string, NostrEvent>();
-  const enumerateSecond: SecondEnumerator = async (_second, filter, signal) => {
-    const r = await reconcileWithRelay(conn, filter, [], { signal });
-    if (!r.ok) return undefined;
-    const fetch = connectionFetcher(conn, { idleTimeoutMs: 5_000 });
-    const out: NostrEvent[] = [];
-    for (let i = 0; i < r.value.need.length; i += 200) {
-      const page = await fetch({ ids: r.value.need.slice(i, i + 200) }, signal);
-      if (!page.ok) return undefined;
-      out.push(...page.value);
-    }
-    return out;
-  };
+  const enumerateSecond = negentropyEnumerator(conn, connectionFetcher(conn, { idleTimeoutMs: 5_000 }));
   const report = await walkWindow(
     connectionFetcher(conn, { idleTimeoutMs: walk.idleMs ?? 5_000 }),
     {},
@@ -61,6 +50,13 @@ describe('walkWindow against the test relay', () => {
     expect(ids([...got.values()])).toEqual(ids(events));
     expect(report.incomplete).toEqual([]);
     expect(report.failure).toBeUndefined();
+  });
+
+  it('learns a relay cap below our limit from a short page, and still collects everything', async () => {
+    const events = generateEvents(1_000, { seed: 6, createdAt: (i) => 1_700_000_000 + i * 11 });
+    const { got, report } = await archive({ events, info: { limitation: { max_limit: 100 } } }, { limit: 500 });
+    expect(report.limit).toBe(100);
+    expect(ids([...got.values()])).toEqual(ids(events));
   });
 
   it('archives 5,000 events in one second over 20 kinds completely with max_limit 500, without negentropy', async () => {

@@ -23,7 +23,7 @@ export type SecondEnumerator = (
 export interface WalkOpts {
   readonly since: number;
   readonly until: number;
-  /** The relay's effective limit: min(ours, NIP-11 max_limit, what it was seen to return). */
+  /** Our limit per REQ; lowered to the relay's real cap when a short page turns out not to be complete. */
   readonly limit: number;
   /** Receives events in batches (newest windows first); its promise is the back-pressure. */
   readonly emit: (events: NostrEvent[]) => Promise<void>;
@@ -42,6 +42,8 @@ export interface IncompleteSecond {
 export interface WalkReport {
   requests: number;
   events: number;
+  /** The limit the relay really applies, when it turned out lower than asked (learned from a short page). */
+  limit: number;
   readonly incomplete: IncompleteSecond[];
   failure?: { readonly reason: string; readonly detail?: string };
 }
@@ -51,11 +53,12 @@ const FANOUT = 16;
 
 /** Walk [since, until] of `base` (its since/until/limit are replaced). */
 export async function walkWindow(fetch: PageFetcher, base: Filter, opts: WalkOpts): Promise<WalkReport> {
-  const report: WalkReport = { requests: 0, events: 0, incomplete: [] };
+  const report: WalkReport = { requests: 0, events: 0, limit: opts.limit, incomplete: [] };
+  let learned = false;
   const { since: _s, until: _u, limit: _l, ...filter } = base;
   const page = async (f: Filter): Promise<NostrEvent[] | undefined> => {
     report.requests += 1;
-    const r = await fetch({ ...f, limit: opts.limit }, opts.signal);
+    const r = await fetch({ ...f, limit: f.limit ?? opts.limit }, opts.signal);
     if (r.ok) return r.value;
     report.failure = { reason: r.reason, ...(r.detail ? { detail: r.detail } : {}) };
     return undefined;
@@ -70,11 +73,18 @@ export async function walkWindow(fetch: PageFetcher, base: Filter, opts: WalkOpt
     const [s, u] = stack.pop() as [number, number];
     const events = await page({ ...filter, since: s, until: u });
     if (!events) break;
-    if (events.length < opts.limit) {
+    const m = events.length > 0 ? Math.min(...events.map((e) => e.created_at)) : u;
+    // a short page is complete only if the relay does not cap below our limit: check once below its oldest second
+    if (events.length < report.limit && !learned && events.length > 0 && m > s) {
+      learned = true;
+      const below = await page({ ...filter, since: s, until: m - 1, limit: 1 });
+      if (!below) break;
+      if (below.length > 0) report.limit = events.length;
+    }
+    if (events.length < report.limit) {
       await emit(events);
       continue;
     }
-    const m = Math.min(...events.map((e) => e.created_at));
     if (s === u || m === u) {
       // the page is all one second: enumerate it by splitting, then go on below it
       await denseSecond(u, filter, events, page, emit, opts, report);
@@ -110,7 +120,7 @@ async function denseSecond(
     const events = await page(part);
     if (!events) return;
     await emit(fresh(events));
-    if (events.length < opts.limit) continue;
+    if (events.length < report.limit) continue;
     if (kinds.length > 1) {
       pending.push(...splitList(kinds));
       continue;
