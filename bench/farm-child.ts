@@ -12,6 +12,7 @@ export interface ChildFarm extends AsyncDisposable {
 export async function startChildFarm(opts: {
   count: number;
   eventsPerRelay?: number;
+  poolSize?: number;
   info?: object;
 }): Promise<ChildFarm> {
   const script = fileURLToPath(new URL('./farm-process.ts', import.meta.url));

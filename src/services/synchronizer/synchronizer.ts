@@ -1,8 +1,9 @@
 /**
  * Synchronizer (spec 05): every event of every relay into PostgreSQL with provenance. Relays are claimed under
- * leases, most behind first; each relay's span [cursor, end] is walked in day windows oldest first, each window
- * to completeness (windows.ts), its events deduped, verified on the worker pool and stored; the cursor moves to
- * a window's end only after that window's events are committed, so a crash never skips data.
+ * leases, most behind first; each relay's span [cursor, end] is walked in windows oldest first (a day,
+ * doubling while empty), each window to completeness (windows.ts); its events are deduped, verified on the
+ * worker pool and stored, and the cursor moves to a window's end only after that window's events are committed,
+ * so a crash never skips data.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -91,8 +92,11 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
     const fetch = connectionFetcher(conn, { idleTimeoutMs: config.timeouts.idle * 1000 });
     const negentropy = (await supportsNegentropy(deps.sql, relay.url)) ? negentropyEnumerator(conn, fetch) : undefined;
     let limit = Math.min(config.processing.limit, await advertisedMaxLimit(deps.sql, relay.url));
+    // windows start at a day and double while empty, so years without events cost a few requests
+    let span = DAY;
     while (since < end && !signal.aborted) {
-      const until = Math.min(end, since + DAY);
+      const until = Math.min(end, since + span);
+      let windowEvents = 0;
       for (const filter of filters) {
         const report = await walkWindow(fetch, filter, {
           since,
@@ -103,6 +107,7 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
           signal,
         });
         limit = report.limit; // a cap learned on this relay holds for its next windows
+        windowEvents += report.events;
         for (const gap of report.incomplete)
           log.warn('window_possibly_incomplete', { relay: relay.url, second: gap.second, seen: gap.seen });
         deps.metrics.inc('windows_possibly_incomplete', report.incomplete.length);
@@ -116,6 +121,7 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
       await upsertServiceState(deps.sql, [
         { serviceName: 'synchronizer', stateType: 'cursor', stateKey: relay.url, stateValue: { timestamp: until } },
       ]);
+      span = windowEvents === 0 ? span * 2 : DAY;
       since = until;
     }
     return sink.stats;
