@@ -94,11 +94,7 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
     if (ctx.authRequired.read && !authed) return void send(['CLOSED', subId, 'auth-required: reading needs AUTH']);
     if (mis().garbage) for (const g of GARBAGE_FRAMES) ws.send(g);
     if (mis().oversizedBytes) send(['NOTICE', 'x'.repeat(mis().oversizedBytes ?? 0)]);
-    const defaultLimit = ctx.info.limitation?.default_limit;
-    const limited = defaultLimit === undefined ? filters : filters.map((f) => ({ limit: defaultLimit, ...f }));
-    const untilIgnored = mis().ignoreUntil ? limited.map(({ until: _until, ...f }) => f) : limited;
-    const sent = mis().ignoreLimit ? untilIgnored.map(({ limit: _limit, ...f }) => f) : untilIgnored;
-    const events = ctx.store.query(sent, ctx.maxLimit);
+    const events = ctx.store.query(servedFilters(filters, ctx), ctx.maxLimit);
     const closeAfter = mis().closeAfter;
     let n = 0;
     for (const event of events) {
@@ -151,4 +147,17 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
   return (event) => {
     for (const [subId, filters] of subs) if (matchFilters(filters, event)) send(['EVENT', subId, event]);
   };
+}
+
+/** The filters as the relay applies them: NIP-11 `default_limit` filled in, and the `ignore…` misbehaviours. */
+function servedFilters(filters: readonly Filter[], ctx: RelayContext): Filter[] {
+  const defaultLimit = ctx.info.limitation?.default_limit;
+  return filters.map((f) => {
+    const { until, limit, ...rest } = f;
+    const served: Filter = { ...rest };
+    if (until !== undefined && !ctx.misbehave.ignoreUntil) served.until = until;
+    const effective = limit ?? defaultLimit;
+    if (effective !== undefined && !ctx.misbehave.ignoreLimit) served.limit = effective;
+    return served;
+  });
 }
