@@ -34,7 +34,7 @@ export default async function bench(): Promise<string[]> {
     );
     const config = synchronizerConfigSchema.parse({
       networks: { clearnet: { enabled: false }, local: { enabled: true, max_tasks: 50, timeout: 30 } },
-      processing: { limit: 5000, end_lag: 0, batch_size: 5000, since: 1_600_000_000 },
+      processing: { limit: 1000, end_lag: 0, batch_size: 2000, since: 1_600_000_000 },
     });
     const sync = async () => {
       const deps = { ...recordingDeps(sql), pool };
@@ -47,7 +47,7 @@ export default async function bench(): Promise<string[]> {
     await sql`DELETE FROM service_state WHERE service_name = 'synchronizer'`;
     const again = await sync();
     return [
-      `${total.toLocaleString('en-US')} events from ${relays} relays of a farm in a child process; limit 5,000, batches of 5,000, ${pool.threads} verifier threads`,
+      `${total.toLocaleString('en-US')} events from ${relays} relays of a farm in a child process; limit 1,000, batches of 2,000, ${pool.threads} verifier threads`,
       `all new: ${fresh.seconds.toFixed(1)} s, ${rate(total, fresh.seconds)}; synchronizer RSS peak ${mib(fresh.peak)}`,
       `all already stored (cursors reset): ${again.seconds.toFixed(1)} s, ${rate(total, again.seconds)}; RSS peak ${mib(again.peak)}`,
     ];
