@@ -110,6 +110,31 @@ describe('synchronizer', () => {
     }
   });
 
+  it('two replicas split the relays: each relay synced by one of them, every event stored', async () => {
+    const relays = await Promise.all(
+      [11, 12, 13, 14].map((seed) =>
+        startTestRelay({ events: generateEvents(300, { seed, createdAt: (i) => NOW - 10_000 + i * 7 }) }),
+      ),
+    );
+    try {
+      await insertRelays(
+        db.sql,
+        relays.map((r) => ({ url: r.url as RelayUrl, network: 'local' as const, discoveredAt: 1 })),
+      );
+      const replica = (owner: string) =>
+        createSynchronizer({ ...recordingDeps(db.sql, { now: () => NOW }), pool, owner }, config());
+      await Promise.all([
+        replica('a').cycle(new AbortController().signal),
+        replica('b').cycle(new AbortController().signal),
+      ]);
+      expect(relays.map((r) => r.connections())).toEqual([1, 1, 1, 1]);
+      for (const r of relays) expect(await storedIds(r.url)).toEqual(new Set(r.store.all().map((e) => e.id)));
+      expect(await getServiceState(db.sql, 'synchronizer', 'lease')).toEqual([]);
+    } finally {
+      await Promise.all(relays.map((r) => r.close()));
+    }
+  });
+
   it('keeps the cursor before a window a relay failed in, and resumes there', async () => {
     const flaky = await startTestRelay({
       events: events.slice(0, 1_500),
