@@ -1,5 +1,6 @@
 /** Options every service has (interval, failure limit, metrics, pool override, shutdown grace) and the networks block. */
 import { z } from 'zod';
+import type { Network } from '../../models/network.js';
 import { poolOverrideSchema } from './brotr.js';
 import { bool, identifier, int, section, str } from './fields.js';
 
@@ -64,6 +65,11 @@ export const networksSchema = section({
 
 /** A validated networks block. */
 export type NetworksConfig = z.output<typeof networksSchema>;
+
+/** The enabled networks of a networks block, in configuration order. */
+export function enabledNetworks(networks: NetworksConfig): Network[] {
+  return (Object.keys(networks) as Network[]).filter((n) => networks[n].enabled);
+}
 
 /** The Nostr key block of the services that sign. */
 export const keysSchema = section({

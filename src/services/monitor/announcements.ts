@@ -1,6 +1,6 @@
 /** The monitor's own events (spec 05): profile (kind 0), relay list (10002) and NIP-66 announcement (10166). */
+import { enabledNetworks } from '../../core/config/service.js';
 import type { MetadataType } from '../../models/metadata.js';
-import type { Network } from '../../models/network.js';
 import type { EventTemplate } from '../../nips/signer.js';
 import type { MonitorConfig } from './config.js';
 
@@ -37,7 +37,7 @@ export function buildRelayList(relays: readonly string[], createdAt: number): Ev
 
 /** Kind 10166: frequency, the enabled networks, and a timeout + `c` tag per included check. */
 export function buildAnnouncement(config: MonitorConfig, createdAt: number): EventTemplate {
-  const networks = (Object.keys(config.networks) as Network[]).filter((n) => config.networks[n].enabled);
+  const networks = enabledNetworks(config.networks);
   const timeoutMs = String(config.networks.clearnet.timeout * 1000);
   const checks = (Object.keys(CHECK_NAMES) as MetadataType[])
     .filter((t) => config.discovery.include[t])

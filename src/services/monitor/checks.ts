@@ -7,6 +7,7 @@ import type { NetworksConfig } from '../../core/config/service.js';
 import type { Relay } from '../../models/relay.js';
 import { parseRelayUrl } from '../../models/relay-url.js';
 import type { ConnectOpts } from '../../nips/nip01/connection.js';
+import { networkConnectOpts } from '../../nips/nip01/network-opts.js';
 import { fetchRelayInfo, type RelayInfo } from '../../nips/nip11.js';
 import { checkDns, type DnsData, type DnsLookups } from '../../nips/nip66/dns.js';
 import { canCheckGeo, checkGeo, type GeoData } from '../../nips/nip66/geo.js';
@@ -116,17 +117,11 @@ export async function checkRelay(relay: Relay, deps: CheckDeps): Promise<RelayCh
 
 /** How the monitor opens a WebSocket to `relay` (its network's proxy and timeout, the local and TLS opt-ins). */
 export function connectOptsFor(relay: Relay, deps: Omit<CheckDeps, 'signer'>): ConnectOpts {
-  const { config } = deps;
-  const net = config.networks[relay.network];
-  return {
-    network: relay.network,
-    ...(net.proxy_url ? { proxyUrl: net.proxy_url } : {}),
-    allowLocal: config.networks.local.enabled,
-    allowInsecure: config.processing.allow_insecure,
-    connectTimeoutMs: net.timeout * 1000,
-    ...(deps.resolver ? { resolver: deps.resolver } : {}),
+  return networkConnectOpts(relay.network, deps.config.networks, {
+    allowInsecure: deps.config.processing.allow_insecure,
+    resolver: deps.resolver,
     signal: deps.signal,
-  };
+  });
 }
 
 async function nip11Check(relay: Relay, deps: CheckDeps, timeoutMs: number): Promise<CheckResult<RelayInfo>> {

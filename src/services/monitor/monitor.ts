@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { enabledNetworks } from '../../core/config/service.js';
 import { claimDueRelays, cleanupRelayState, releaseLeases } from '../../core/db/relay-leases.js';
 import { getServiceState, insertRelayMetadataCascade, upsertServiceState } from '../../core/db/store.js';
 import type { Service } from '../../core/runner.js';
@@ -42,7 +43,7 @@ type Checked = { relay: Relay; checks: RelayChecks; capabilities?: Capabilities 
 /** Build the monitor service. */
 export function createMonitor(deps: MonitorDeps, config: MonitorConfig): Service {
   const owner = deps.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  const networks = (Object.keys(config.networks) as Network[]).filter((n) => config.networks[n].enabled);
+  const networks = enabledNetworks(config.networks);
   const log = deps.logger;
   const m = deps.metrics;
   const publishing = (extra: readonly string[]) => [...new Set([...config.publishing.relays, ...extra])];

@@ -6,6 +6,7 @@ import type { NetworksConfig } from '../../core/config/service.js';
 import type { NostrEvent } from '../../models/event.js';
 import { parseRelayUrl } from '../../models/relay-url.js';
 import { connectRelay } from '../../nips/nip01/connection.js';
+import { networkConnectOpts } from '../../nips/nip01/network-opts.js';
 import { publishEvent } from '../../nips/nip01/publish.js';
 
 /** The outcome per event id: how many relays accepted it, and the failures by reason. */
@@ -36,14 +37,14 @@ export async function publishToRelays(
       if (!parsed.ok) return fail('invalid');
       const net = opts.networks[parsed.value.network];
       if (!net.enabled) return fail('refused');
-      const c = await connectRelay(parsed.value.url, {
-        network: parsed.value.network,
-        ...(net.proxy_url ? { proxyUrl: net.proxy_url } : {}),
-        allowLocal: opts.networks.local.enabled,
-        allowInsecure: opts.allowInsecure === true,
-        connectTimeoutMs: opts.timeoutMs ?? net.timeout * 1000,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
+      const c = await connectRelay(
+        parsed.value.url,
+        networkConnectOpts(parsed.value.network, opts.networks, {
+          allowInsecure: opts.allowInsecure === true,
+          signal: opts.signal,
+          ...(opts.timeoutMs !== undefined ? { connectTimeoutMs: opts.timeoutMs } : {}),
+        }),
+      );
       if (!c.ok) return fail(c.reason);
       await using conn = c.value;
       for (const event of events) {

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { enabledNetworks } from '../../core/config/service.js';
 import { claimDueRelays, cleanupRelayState, releaseLeases } from '../../core/db/relay-leases.js';
 import { getServiceState, upsertServiceState } from '../../core/db/store.js';
 import type { Service } from '../../core/runner.js';
@@ -15,6 +16,7 @@ import type { Network } from '../../models/network.js';
 import type { Relay } from '../../models/relay.js';
 import { connectRelay } from '../../nips/nip01/connection.js';
 import { type Filter, parseFilter } from '../../nips/nip01/filter.js';
+import { networkConnectOpts } from '../../nips/nip01/network-opts.js';
 import type { EventSigner } from '../../nips/signer.js';
 import { createLimiter, type Limiter } from '../../utils/limiter.js';
 import type { Resolver } from '../../utils/net/resolve.js';
@@ -52,7 +54,7 @@ export function configuredFilters(config: SynchronizerConfig): Filter[] {
 export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerConfig): Service {
   const owner = deps.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const filters = configuredFilters(config);
-  const networks = (Object.keys(config.networks) as Network[]).filter((n) => config.networks[n].enabled);
+  const networks = enabledNetworks(config.networks);
   const log = deps.logger;
   const recent = new Set<string>();
 
@@ -60,16 +62,13 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
     const [state] = await getServiceState(deps.sql, 'synchronizer', 'cursor', relay.url);
     let since = Math.max(config.processing.since, Number(state?.stateValue.timestamp ?? config.processing.since));
     if (since >= end) return undefined;
-    const net = config.networks[relay.network];
     const opened = await connectRelay(relay.url, {
-      network: relay.network,
-      ...(net.proxy_url ? { proxyUrl: net.proxy_url } : {}),
-      allowLocal: config.networks.local.enabled,
-      allowInsecure: config.processing.allow_insecure,
-      connectTimeoutMs: net.timeout * 1000,
+      ...networkConnectOpts(relay.network, config.networks, {
+        allowInsecure: config.processing.allow_insecure,
+        resolver: deps.resolver,
+        signal,
+      }),
       ...(deps.signer ? { signer: deps.signer } : {}),
-      ...(deps.resolver ? { resolver: deps.resolver } : {}),
-      signal,
     });
     if (!opened.ok) {
       log.info('relay_unreachable', { relay: relay.url, reason: opened.reason });

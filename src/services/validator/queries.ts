@@ -117,12 +117,6 @@ export async function promoteCandidates(sql: postgres.Sql, valid: readonly Candi
   });
 }
 
-/** Release this owner's leases (end of cycle). */
-export async function releaseLeases(sql: Sql, owner: string): Promise<void> {
-  await sql`DELETE FROM service_state
-    WHERE service_name = 'validator' AND state_type = 'lease' AND state_value ->> 'owner' = ${owner}`;
-}
-
 /** Cleanup: candidates that are already relays, exhausted ones (when `maxFailures` is set), expired leases. */
 export async function cleanupCandidates(sql: Sql, maxFailures: number | null, now: number): Promise<number> {
   const promoted = await sql`DELETE FROM service_state s USING relay r

@@ -5,23 +5,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { NetworksConfig } from '../../core/config/service.js';
+import { enabledNetworks } from '../../core/config/service.js';
+import { releaseLeases } from '../../core/db/relay-leases.js';
 import type { Service } from '../../core/runner.js';
 import { nowSeconds, type ServiceDeps } from '../../core/service-deps.js';
 import type { Network } from '../../models/network.js';
+import { networkConnectOpts } from '../../nips/nip01/network-opts.js';
 import { checkSpeaksNostr, type RelayCheck } from '../../nips/nip01/probe.js';
 import { createLimiter, type Limiter } from '../../utils/limiter.js';
 import type { ProbeResult } from '../../utils/net/reasons.js';
 import type { Resolver } from '../../utils/net/resolve.js';
 import type { ValidatorConfig } from './config.js';
-import {
-  type Candidate,
-  claimCandidates,
-  cleanupCandidates,
-  promoteCandidates,
-  recordFailures,
-  releaseLeases,
-} from './queries.js';
+import { type Candidate, claimCandidates, cleanupCandidates, promoteCandidates, recordFailures } from './queries.js';
 
 /** The validator's collaborators; `check` and `resolver` are injectable for tests. */
 export interface ValidatorDeps extends ServiceDeps {
@@ -41,18 +36,14 @@ export function createValidator(deps: ValidatorDeps, config: ValidatorConfig): S
   const log = deps.logger;
 
   async function checkOne(c: Candidate, limiters: Map<Network, Limiter>, signal: AbortSignal): Promise<Checked> {
-    const net = config.networks[c.network];
     const limiter = limiters.get(c.network) as Limiter;
+    const connect = networkConnectOpts(c.network, config.networks, {
+      allowInsecure: config.processing.allow_insecure,
+      resolver: deps.resolver,
+      signal,
+    });
     const result = await limiter(() =>
-      check(c.url, {
-        network: c.network,
-        ...(net.proxy_url ? { proxyUrl: net.proxy_url } : {}),
-        allowLocal: config.networks.local.enabled,
-        allowInsecure: config.processing.allow_insecure,
-        timeoutMs: net.timeout * 1000,
-        signal,
-        ...(deps.resolver ? { resolver: deps.resolver } : {}),
-      }),
+      check(c.url, { ...connect, timeoutMs: config.networks[c.network].timeout * 1000 }),
     );
     return { candidate: c, result };
   }
@@ -104,7 +95,7 @@ export function createValidator(deps: ValidatorDeps, config: ValidatorConfig): S
           log.info('chunk_validated', { candidates: chunk.length, valid: r.valid, failed: r.failed });
         }
       } finally {
-        await releaseLeases(deps.sql, owner);
+        await releaseLeases(deps.sql, 'validator', owner);
       }
       deps.metrics.setGauge('total', totals.total);
       deps.metrics.setGauge('validated', totals.valid);
@@ -112,11 +103,6 @@ export function createValidator(deps: ValidatorDeps, config: ValidatorConfig): S
       log.info('validation_completed', { ...totals, networks: networks.join(',') });
     },
   };
-}
-
-/** The enabled networks, in configuration order. */
-export function enabledNetworks(networks: NetworksConfig): Network[] {
-  return (Object.keys(networks) as Network[]).filter((n) => networks[n].enabled);
 }
 
 // A lease must outlive the slowest chunk: every candidate of one network queued behind max_tasks, twice over.
