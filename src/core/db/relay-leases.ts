@@ -21,6 +21,10 @@ export interface ClaimRelaysOpts {
   readonly limit: number;
   readonly owner: string;
   readonly leaseSeconds: number;
+  /** Only these relay URLs (e.g. the synchronizer's priority relays). */
+  readonly only?: readonly string[];
+  /** Never these relay URLs. */
+  readonly except?: readonly string[];
 }
 
 /** Claim up to `limit` due relays, the longest-waiting first (no state row counts as timestamp 0). */
@@ -33,6 +37,8 @@ export async function claimDueRelays(sql: Sql, o: ClaimRelaysOpts): Promise<Rela
         ON c.service_name = ${o.service} AND c.state_type = ${o.stateType} AND c.state_key = r.url
       WHERE r.network = ANY(${o.networks as string[]}::text[])
         AND COALESCE((c.state_value ->> 'timestamp')::bigint, 0) < ${o.dueBefore}::bigint
+        AND (${o.only === undefined} OR r.url = ANY(${(o.only ?? []) as string[]}::text[]))
+        AND NOT (r.url = ANY(${(o.except ?? []) as string[]}::text[]))
         AND NOT EXISTS (
           SELECT 1 FROM service_state l
           WHERE l.service_name = ${o.service} AND l.state_type = 'lease' AND l.state_key = r.url

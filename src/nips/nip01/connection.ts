@@ -24,6 +24,9 @@ export interface ConnectionStats {
   invalidMessages: number;
   unknownSubscription: number;
   notices: number;
+  /** Payload bytes received and sent (for the synchronizer's negentropy savings). */
+  bytesIn: number;
+  bytesOut: number;
 }
 
 /** Options of `connectRelay`: transport options plus liveness. */
@@ -71,7 +74,13 @@ export class RelayConnection implements AsyncDisposable {
   /** The HTTP headers of the WebSocket upgrade response. */
   readonly headers: Readonly<Record<string, string>>;
   readonly signer: EventSigner | undefined;
-  readonly stats: ConnectionStats = { invalidMessages: 0, unknownSubscription: 0, notices: 0 };
+  readonly stats: ConnectionStats = {
+    invalidMessages: 0,
+    unknownSubscription: 0,
+    notices: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+  };
   /** The last NOTICE received (bounded to 1,000 characters). */
   lastNotice: string | undefined;
   /** The latest NIP-42 challenge, if the relay sent one. */
@@ -126,7 +135,9 @@ export class RelayConnection implements AsyncDisposable {
   /** Send a client message (a JSON array). Returns false when the connection has ended. */
   send(message: readonly unknown[]): boolean {
     if (this.ended) return false;
-    this.ws.send(JSON.stringify(message));
+    const text = JSON.stringify(message);
+    this.stats.bytesOut += Buffer.byteLength(text);
+    this.ws.send(text);
     return true;
   }
 
@@ -215,6 +226,7 @@ export class RelayConnection implements AsyncDisposable {
 
   /** Handle one frame from the relay (the socket's listener; also replays frames that came before it). */
   receive(data: WebSocket.RawData, isBinary: boolean): void {
+    this.stats.bytesIn += rawLength(data);
     const parsed = isBinary ? fail('invalid', 'binary frame') : parseRelayMessage(rawText(data));
     if (!parsed.ok) {
       this.stats.invalidMessages += 1;
@@ -253,4 +265,10 @@ function rawText(data: WebSocket.RawData): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8');
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.from(data).toString('utf8');
+}
+
+/** The byte length of a frame as `ws` delivers it. */
+function rawLength(data: WebSocket.RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data instanceof ArrayBuffer ? data.byteLength : data.length;
 }

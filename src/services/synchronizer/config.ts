@@ -22,7 +22,12 @@ export const synchronizerConfigSchema = z
       allow_insecure: bool(false),
       max_event_size: z.number().int().min(256).nullable().default(null),
       live_tail: bool(false),
+      live_tail_max_relays: int(1, 100_000, 1000),
+      negentropy: bool(true),
+      negentropy_reprobe: int(3600, 90 * 86_400, 7 * 86_400),
       priority_relays: z.array(z.string().min(1)).default([]),
+      priority_relays_file: z.string().min(1).nullable().default(null),
+      priority_max_tasks: int(1, 200, 5),
     }),
     timeouts: section({ idle: num(1, 86_400, 300), max_duration: num(1, 7 * 86_400, 14_400) }),
   })

@@ -14,17 +14,16 @@ export async function advertisedMaxLimit(sql: Sql, url: string): Promise<number>
   return Number.isInteger(value) && value > 0 ? value : Number.POSITIVE_INFINITY;
 }
 
-/** Whether the monitor saw the relay answer a NIP-77 NEG-OPEN (its capability probe), or NIP-11 lists 77. */
-export async function supportsNegentropy(sql: Sql, url: string): Promise<boolean> {
-  const rows = await sql<{ observed: boolean | null; listed: boolean | null }[]>`
-    SELECT
-      (SELECT (state_value -> 'capabilities' -> 'nip77' ->> 'observed')::boolean FROM service_state
-        WHERE service_name = 'monitor' AND state_type = 'checkpoint' AND state_key = ${url}) AS observed,
-      (SELECT m.data -> 'data' -> 'supported_nips' @> '77'::jsonb
-        FROM relay_metadata rm JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type
-        WHERE rm.relay_url = ${url} AND rm.metadata_type = 'nip11_info'
-        ORDER BY rm.generated_at DESC LIMIT 1) AS listed`;
-  const row = rows[0];
-  // an observed answer wins over what NIP-11 advertises
-  return row?.observed ?? row?.listed ?? false;
+/** The events in [since, until] we already hold from `url` (what negentropy reconciles against). */
+export async function heldItems(
+  sql: Sql,
+  url: string,
+  since: number,
+  until: number,
+): Promise<{ timestamp: number; id: string }[]> {
+  const rows = await sql<{ created_at: string; id: Buffer }[]>`
+    SELECT e.created_at::text, e.id FROM event e
+    WHERE e.created_at BETWEEN ${since}::bigint AND ${until}::bigint
+      AND EXISTS (SELECT 1 FROM event_relay er WHERE er.event_id = e.id AND er.relay_url = ${url})`;
+  return rows.map((r) => ({ timestamp: Number(r.created_at), id: r.id.toString('hex') }));
 }

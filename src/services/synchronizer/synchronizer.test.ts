@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { getServiceState, insertRelays, upsertServiceState } from '../../core/db/store.js';
+import { getServiceState, insertEventRelaysCascade, insertRelays } from '../../core/db/store.js';
 import type { NostrEvent } from '../../models/event.js';
 import type { RelayUrl } from '../../models/relay.js';
 import { generateEvents } from '../../testing/events.js';
@@ -79,32 +79,67 @@ describe('synchronizer', () => {
     }
   });
 
-  it('uses negentropy for a dense second where the monitor saw NIP-77 work, and reports it where not', async () => {
+  it('enumerates a dense second with negentropy where the relay speaks it, and reports it where not', async () => {
     const dense = generateEvents(600, { seed: 9, kinds: [1], createdAt: () => NOW - 1_000 });
+    const plain = await startTestRelay({
+      events: dense,
+      info: { supported_nips: [1], limitation: { max_limit: 100 } },
+    });
     const neg = await startTestRelay({
       events: dense,
       info: { supported_nips: [1, 77], limitation: { max_limit: 100 } },
     });
     try {
-      await insertRelays(db.sql, [{ url: neg.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-      const capabilities = { nip77: { advertised: true, observed: false } };
-      const checkpoint = (observed: boolean) => ({
-        serviceName: 'monitor' as const,
-        stateType: 'checkpoint' as const,
-        stateKey: neg.url,
-        stateValue: { timestamp: 1, verdict: 'online', capabilities: { nip77: { ...capabilities.nip77, observed } } },
-      });
-      await upsertServiceState(db.sql, [checkpoint(false)]);
+      await insertRelays(db.sql, [{ url: plain.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
       const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
       await createSynchronizer(deps, config()).cycle(new AbortController().signal);
       expect(deps.counters.get('windows_possibly_incomplete')).toBe(1);
-      expect((await storedIds(neg.url)).size).toBe(100);
-      await db.sql`DELETE FROM service_state WHERE service_name = 'synchronizer'`;
-      await upsertServiceState(db.sql, [checkpoint(true)]);
+      expect((await storedIds(plain.url)).size).toBe(100);
+      // the probe's answer is remembered
+      const [probe] = await getServiceState(db.sql, 'synchronizer', 'checkpoint', plain.url);
+      expect(probe?.stateValue).toEqual({ nip77: false, probed_at: NOW });
+
+      await insertRelays(db.sql, [{ url: neg.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
       const again = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
-      await createSynchronizer(again, config()).cycle(new AbortController().signal);
+      // one filter per kind: the REQ walk, with negentropy only for the dense second
+      const perKind = config({ processing: { ...config().processing, filters: [{ kinds: [1] }, { kinds: [2] }] } });
+      await createSynchronizer(again, perKind).cycle(new AbortController().signal);
       expect(again.counters.get('windows_possibly_incomplete') ?? 0).toBe(0);
+      expect(again.counters.get('negentropy_windows') ?? 0).toBe(0);
       expect(await storedIds(neg.url)).toEqual(new Set(dense.map((e) => e.id)));
+    } finally {
+      await plain.close();
+      await neg.close();
+    }
+  });
+
+  it('reconciles whole windows with negentropy, fetching only what it lacks, halving on blocked', async () => {
+    const history = generateEvents(2_000, { seed: 21, createdAt: (i) => NOW - 5 * 86_400 + i * 200 });
+    const neg = await startTestRelay({
+      events: history,
+      info: { supported_nips: [1, 77], limitation: { max_limit: 100 } },
+      misbehave: { negentropyMaxRecords: 300 },
+    });
+    try {
+      const relayRow = { url: neg.url as RelayUrl, network: 'local' as const, discoveredAt: 1 };
+      await insertRelays(db.sql, [relayRow]);
+      // we already hold 1,900 of its events from it
+      await insertEventRelaysCascade(
+        db.sql,
+        history.slice(0, 1_900).map((event) => ({ event, relay: relayRow, seenAt: NOW })),
+      );
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      await createSynchronizer(deps, config({ processing: { ...config().processing, since: NOW - 6 * 86_400 } })).cycle(
+        new AbortController().signal,
+      );
+      expect(await storedIds(neg.url)).toEqual(new Set(history.map((e) => e.id)));
+      expect(deps.counters.get('negentropy_events_fetched')).toBe(100);
+      expect(deps.counters.get('negentropy_events_skipped')).toBe(1_900);
+      expect(deps.counters.get('negentropy_fallbacks') ?? 0).toBe(0);
+      expect(deps.counters.get('negentropy_blocked')).toBeGreaterThan(0);
+      expect(deps.counters.get('events_inserted')).toBe(100);
+      const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', neg.url);
+      expect(cursor?.stateValue).toEqual({ timestamp: NOW });
     } finally {
       await neg.close();
     }

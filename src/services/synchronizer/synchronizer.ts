@@ -1,32 +1,28 @@
 /**
  * Synchronizer (spec 05): every event of every relay into PostgreSQL with provenance. Relays are claimed under
- * leases, most behind first; each relay's span [cursor, end] is walked in windows oldest first (a day,
- * doubling while empty), each window to completeness (windows.ts); its events are deduped, verified on the
- * worker pool and stored, and the cursor moves to a window's end only after that window's events are committed,
- * so a crash never skips data.
+ * leases, priority relays first with their own concurrency, then the most behind; each relay is brought up to
+ * the cycle's end (relay-sync.ts) and its events go through one writer for the cycle (writer.ts), which
+ * commits each cursor in the transaction of the events it covers. With `live_tail`, the relays caught up in
+ * the cycle are then tailed until the cycle's deadline (tail.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { enabledNetworks } from '../../core/config/service.js';
 import { claimDueRelays, cleanupRelayState, releaseLeases } from '../../core/db/relay-leases.js';
-import { getServiceState, upsertServiceState } from '../../core/db/store.js';
 import type { Service } from '../../core/runner.js';
 import { nowSeconds, type ServiceDeps } from '../../core/service-deps.js';
 import type { Network } from '../../models/network.js';
 import type { Relay } from '../../models/relay.js';
-import { connectRelay } from '../../nips/nip01/connection.js';
+import { normalizeRelayUrl } from '../../models/relay-url.js';
 import { type Filter, parseFilter } from '../../nips/nip01/filter.js';
-import { networkConnectOpts } from '../../nips/nip01/network-opts.js';
 import type { EventSigner } from '../../nips/signer.js';
 import { createLimiter, type Limiter } from '../../utils/limiter.js';
 import type { Resolver } from '../../utils/net/resolve.js';
 import type { VerifierPool } from '../../utils/verifier/pool.js';
 import type { SynchronizerConfig } from './config.js';
-import { connectionFetcher } from './fetch.js';
-import { negentropyEnumerator } from './negentropy.js';
-import { advertisedMaxLimit, supportsNegentropy } from './queries.js';
-import { createEventSink, type SinkStats } from './sink.js';
-import { walkWindow } from './windows.js';
+import { type RelaySyncDeps, syncRelay } from './relay-sync.js';
+import { tailRelays } from './tail.js';
+import { createEventWriter } from './writer.js';
 
 /** The synchronizer's collaborators. */
 export interface SynchronizerDeps extends ServiceDeps {
@@ -35,10 +31,9 @@ export interface SynchronizerDeps extends ServiceDeps {
   readonly signer?: EventSigner;
   readonly resolver?: Resolver;
   readonly owner?: string;
+  /** Priority relay URLs from `priority_relays_file` (the config's list is added to these). */
+  readonly priorityRelays?: readonly string[];
 }
-
-const DAY = 86_400;
-const RECENT_MAX = 1_000_000;
 
 /** The configured filters without since/until/limit (the synchronizer sets those). */
 export function configuredFilters(config: SynchronizerConfig): Filter[] {
@@ -50,123 +45,130 @@ export function configuredFilters(config: SynchronizerConfig): Filter[] {
   });
 }
 
+/** Priority relays: the config's list and the file's, normalised; invalid entries are reported and dropped. */
+export function priorityUrls(
+  config: SynchronizerConfig,
+  fromFile: readonly string[],
+  warn: (url: string) => void,
+): string[] {
+  const out = new Set<string>();
+  for (const raw of [...config.processing.priority_relays, ...fromFile]) {
+    try {
+      out.add(normalizeRelayUrl(raw, { allowLocal: true }));
+    } catch {
+      warn(raw);
+    }
+  }
+  return [...out];
+}
+
 /** Build the synchronizer service. */
 export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerConfig): Service {
   const owner = deps.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const filters = configuredFilters(config);
   const networks = enabledNetworks(config.networks);
   const log = deps.logger;
-  const recent = new Set<string>();
-
-  async function syncRelay(relay: Relay, end: number, signal: AbortSignal): Promise<SinkStats | undefined> {
-    const [state] = await getServiceState(deps.sql, 'synchronizer', 'cursor', relay.url);
-    let since = Math.max(config.processing.since, Number(state?.stateValue.timestamp ?? config.processing.since));
-    if (since >= end) return undefined;
-    const opened = await connectRelay(relay.url, {
-      ...networkConnectOpts(relay.network, config.networks, {
-        allowInsecure: config.processing.allow_insecure,
-        resolver: deps.resolver,
-        signal,
-      }),
-      ...(deps.signer ? { signer: deps.signer } : {}),
-    });
-    if (!opened.ok) {
-      log.info('relay_unreachable', { relay: relay.url, reason: opened.reason });
-      deps.metrics.inc(`relay_errors_${opened.reason.replaceAll('-', '_')}`);
-      return undefined;
-    }
-    await using conn = opened.value;
-    if (recent.size > RECENT_MAX) recent.clear();
-    const sink = createEventSink(
-      relay,
-      {
-        sql: deps.sql,
-        pool: deps.pool,
-        batchSize: config.processing.batch_size,
-        ...(config.processing.max_event_size ? { maxEventSize: config.processing.max_event_size } : {}),
-        now: () => nowSeconds(deps),
-      },
-      recent,
-    );
-    const fetch = connectionFetcher(conn, { idleTimeoutMs: config.timeouts.idle * 1000 });
-    const negentropy = (await supportsNegentropy(deps.sql, relay.url)) ? negentropyEnumerator(conn, fetch) : undefined;
-    let limit = Math.min(config.processing.limit, await advertisedMaxLimit(deps.sql, relay.url));
-    // windows start at a day and double while empty, so years without events cost a few requests
-    let span = DAY;
-    while (since < end && !signal.aborted) {
-      const until = Math.min(end, since + span);
-      let windowEvents = 0;
-      for (const filter of filters) {
-        const report = await walkWindow(fetch, filter, {
-          since,
-          until,
-          limit,
-          emit: (e) => sink.add(e),
-          ...(negentropy ? { enumerateSecond: negentropy } : {}),
-          signal,
-        });
-        limit = report.limit; // a cap learned on this relay holds for its next windows
-        windowEvents += report.events;
-        for (const gap of report.incomplete)
-          log.warn('window_possibly_incomplete', { relay: relay.url, second: gap.second, seen: gap.seen });
-        deps.metrics.inc('windows_possibly_incomplete', report.incomplete.length);
-        if (report.failure || signal.aborted) {
-          await sink.flush(); // what was received is kept; the cursor stays before this window
-          if (report.failure) log.info('relay_sync_stopped', { relay: relay.url, reason: report.failure.reason });
-          return sink.stats;
-        }
-      }
-      await sink.flush();
-      await upsertServiceState(deps.sql, [
-        { serviceName: 'synchronizer', stateType: 'cursor', stateKey: relay.url, stateValue: { timestamp: until } },
-      ]);
-      span = windowEvents === 0 ? span * 2 : DAY;
-      since = until;
-    }
-    return sink.stats;
-  }
+  const priority = priorityUrls(config, deps.priorityRelays ?? [], (url) =>
+    log.warn('priority_relay_invalid', { url }),
+  );
+  const now = (): number => nowSeconds(deps);
 
   return {
     name: 'synchronizer',
     async cleanup() {
-      const removed = await cleanupRelayState(deps.sql, 'synchronizer', nowSeconds(deps));
+      const removed = await cleanupRelayState(deps.sql, 'synchronizer', now());
       if (removed > 0) log.info('cursors_cleaned', { removed });
     },
     async cycle(outer) {
       const signal = AbortSignal.any([outer, AbortSignal.timeout(config.timeouts.max_duration * 1000)]);
-      const now = nowSeconds(deps);
-      const end = (config.processing.until ?? now) - config.processing.end_lag;
-      const limiters = new Map<Network, Limiter>(networks.map((n) => [n, createLimiter(config.networks[n].max_tasks)]));
-      const totals: SinkStats & { relays: number } = { relays: 0, seen: 0, inserted: 0, duplicates: 0, invalid: 0 };
-      try {
-        while (!signal.aborted && networks.length > 0) {
+      const end = (config.processing.until ?? now()) - config.processing.end_lag;
+      const writer = createEventWriter({
+        sql: deps.sql,
+        pool: deps.pool,
+        batchSize: config.processing.batch_size,
+        ...(config.processing.max_event_size ? { maxEventSize: config.processing.max_event_size } : {}),
+        now,
+        onRetry: (err, attempt) => log.warn('write_retry', { attempt, error: (err as Error).message }),
+      });
+      const d: RelaySyncDeps = {
+        sql: deps.sql,
+        logger: log,
+        metrics: deps.metrics,
+        writer,
+        filters,
+        config,
+        now,
+        ...(deps.signer ? { signer: deps.signer } : {}),
+        ...(deps.resolver ? { resolver: deps.resolver } : {}),
+      };
+      const caughtUp: Relay[] = [];
+      let relaysSeen = 0;
+      // one pass: claim due relays (of `only`, never `except`) and sync them under `limiters` until none is due
+      const pass = async (
+        limiters: Map<Network, Limiter>,
+        slots: number,
+        scope: { only?: string[]; except?: string[] },
+      ) => {
+        while (!signal.aborted) {
           const relays = await claimDueRelays(deps.sql, {
             service: 'synchronizer',
             stateType: 'cursor',
             dueBefore: end,
             networks,
-            now: nowSeconds(deps),
-            limit: networks.reduce((n, net) => n + config.networks[net].max_tasks, 0),
+            now: now(),
+            limit: slots,
             owner,
             leaseSeconds: config.timeouts.max_duration + 300,
+            ...scope,
           });
-          if (relays.length === 0) break;
-          const results = await Promise.all(
-            relays.map((r) => (limiters.get(r.network) as Limiter)(() => syncRelay(r, end, signal))),
+          if (relays.length === 0) return;
+          relaysSeen += relays.length;
+          await Promise.all(
+            relays.map((r) =>
+              (limiters.get(r.network) as Limiter)(async () => {
+                if ((await syncRelay(r, end, d, signal)).complete) caughtUp.push(r);
+              }),
+            ),
           );
-          for (const s of results) {
-            totals.relays += 1;
-            if (!s) continue;
-            totals.seen += s.seen;
-            totals.inserted += s.inserted;
-            totals.duplicates += s.duplicates;
-            totals.invalid += s.invalid;
-          }
           // a relay that failed keeps its cursor and lease until the end of the cycle: not retried in it
         }
+      };
+      const limiters = (size: (n: Network) => number) => new Map(networks.map((n) => [n, createLimiter(size(n))]));
+      const slots = networks.reduce((n, net) => n + config.networks[net].max_tasks, 0);
+      try {
+        if (networks.length > 0) {
+          // priority relays have their own share, so a large relay set never delays them
+          await Promise.all([
+            priority.length > 0
+              ? pass(
+                  limiters(() => config.processing.priority_max_tasks),
+                  config.processing.priority_max_tasks,
+                  {
+                    only: priority,
+                  },
+                )
+              : undefined,
+            pass(
+              limiters((n) => config.networks[n].max_tasks),
+              slots,
+              { except: priority },
+            ),
+          ]);
+        }
+        if (config.processing.live_tail && !signal.aborted && caughtUp.length > 0) {
+          const tailed = caughtUp.slice(0, config.processing.live_tail_max_relays);
+          const received = await tailRelays(tailed, d, signal);
+          log.info('tail_ended', { relays: tailed.length, received });
+        }
       } finally {
-        await releaseLeases(deps.sql, 'synchronizer', owner);
+        // the batch in progress commits even on shutdown: what was received is kept
+        try {
+          await writer.flush();
+        } finally {
+          await releaseLeases(deps.sql, 'synchronizer', owner);
+        }
       }
+      const totals = { relays: relaysSeen, ...writer.stats };
       deps.metrics.setGauge('relays_seen', totals.relays);
       deps.metrics.setGauge('events_seen', totals.seen);
       deps.metrics.inc('events_inserted', totals.inserted);

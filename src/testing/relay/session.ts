@@ -123,6 +123,9 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
     if (!ctx.info.supported_nips?.includes(77)) return void send(['NOTICE', 'error: unknown message NEG-OPEN']);
     const { limit: _limit, ...unlimited } = filter; // negentropy reconciles the whole matching set
     const items = ctx.store.all().filter((e) => matchFilters([unlimited], e));
+    const max = ctx.misbehave.negentropyMaxRecords;
+    if (max !== undefined && items.length > max)
+      return void send(['NEG-ERR', subId, `blocked: ${items.length} records, at most ${max}`]);
     negs.set(
       subId,
       new NegentropyResponder(

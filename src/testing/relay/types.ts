@@ -27,6 +27,8 @@ export interface Misbehaviour {
   readonly noticeInsteadOfAnswers?: boolean;
   /** Refuse REQs (CLOSED) and EVENTs (OK false) as `rate-limited`. */
   readonly rateLimited?: boolean;
+  /** Refuse NEG-OPEN with `NEG-ERR blocked:` when more records than this match (as strfry does). */
+  readonly negentropyMaxRecords?: number;
   /** Refuse every EVENT with this OK message (e.g. `blocked: not on the list`). */
   readonly refuseWrites?: string;
 }

@@ -1,0 +1,40 @@
+/**
+ * Live tail (spec 05, off by default): once the relays of a cycle are caught up, keep one subscription per
+ * relay for events newer than the start of the tail and write them in small batches (a flush every second),
+ * until the cycle's deadline or shutdown. Tail events never move a cursor: the cursor means "complete up to",
+ * and the next cycle's catch-up walk proves that for the span the tail covered.
+ */
+import type { Relay } from '../../models/relay.js';
+import { subscribe } from '../../nips/nip01/subscription.js';
+import { openRelay, type RelaySyncDeps } from './relay-sync.js';
+
+const FLUSH_MS = 1000;
+
+/** Tail `relays` until `signal` aborts; returns the events received. */
+export async function tailRelays(relays: readonly Relay[], d: RelaySyncDeps, signal: AbortSignal): Promise<number> {
+  const since = d.now();
+  let received = 0;
+  const flusher = setInterval(() => {
+    d.writer.flush().catch((err) => d.logger.warn('tail_flush_failed', { error: (err as Error).message }));
+  }, FLUSH_MS);
+  d.metrics.setGauge('tail_relays', relays.length);
+  try {
+    await Promise.all(
+      relays.map(async (relay) => {
+        const opened = await openRelay(relay, d, signal);
+        if (!opened.ok) return;
+        await using conn = opened.value;
+        const filters = d.filters.map((f) => ({ ...f, since }));
+        const sub = subscribe(conn, filters, { closeOnEose: false, idleTimeoutMs: 0, signal });
+        for await (const event of sub) {
+          received += 1;
+          await d.writer.add(relay, [event]);
+        }
+      }),
+    );
+  } finally {
+    clearInterval(flusher);
+    d.metrics.setGauge('tail_relays', 0);
+  }
+  return received;
+}

@@ -1,0 +1,210 @@
+/**
+ * The synchronizer's one writer for all relays of a cycle (spec 05: dedupe before verify, batches sized for
+ * PostgreSQL, sorted by id, back-pressure from the database to the sockets).
+ *
+ * Sightings from every relay go into one open batch. A sealed batch goes through two stages: prepare (ids
+ * already stored or already seen this run are known; the rest are verified on the worker pool) and commit (one
+ * transaction: new events through `event_relay_insert_cascade`, known ones as sightings only, and the cursors
+ * marked since the previous batch). Batch k+1 is prepared while batch k commits; commits happen in order, so a
+ * cursor committed with batch k never points past events of an earlier batch that has not committed, and
+ * because the cursor is in the same transaction as the events it covers, a crash at any moment leaves them
+ * consistent. Commits use `synchronous_commit = off`: losing the last instants of commits on a server crash
+ * loses their cursors with them (the WAL is ordered), so the next cycle fetches those events again.
+ * `add` waits while two batches are in flight: that wait is what slows the sockets when PostgreSQL is busy.
+ */
+import type postgres from 'postgres';
+import { withRetry } from '../../core/db/retry.js';
+import {
+  findExistingEventIds,
+  insertEventRelays,
+  insertEventRelaysCascade,
+  upsertServiceState,
+} from '../../core/db/store.js';
+import { checkEventStorable, type NostrEvent } from '../../models/event.js';
+import type { Relay } from '../../models/relay.js';
+import type { JsonObject } from '../../models/service-state.js';
+import type { VerifierPool } from '../../utils/verifier/pool.js';
+
+/** What the writer counted. */
+export interface WriterStats {
+  /** Events handed to the writer. */
+  seen: number;
+  /** New events stored (valid, not known before). */
+  inserted: number;
+  /** Events already stored or seen this run (stored as a sighting only). */
+  duplicates: number;
+  /** Events that failed verification or the storable checks; never stored. */
+  invalid: number;
+  /** Batches committed. */
+  batches: number;
+}
+
+/** The writer's collaborators and bounds. */
+export interface WriterDeps {
+  readonly sql: postgres.Sql;
+  readonly pool: VerifierPool;
+  readonly batchSize: number;
+  readonly maxEventSize?: number;
+  /** Seconds since the epoch (the sightings' seen_at). */
+  readonly now: () => number;
+  /** Ids remembered as valid and stored, to skip the lookup and the verification (default 200,000). */
+  readonly seenCapacity?: number;
+  /** Called when a commit is retried after a transient database failure. */
+  readonly onRetry?: (err: unknown, attempt: number) => void;
+}
+
+/** The writer of one cycle. */
+export interface EventWriter {
+  readonly stats: WriterStats;
+  /** Buffer sightings of `relay`; resolves when there is room again (back-pressure). */
+  add(relay: Relay, events: readonly NostrEvent[]): Promise<void>;
+  /** Write `relay`'s cursor in the transaction that commits every event added for it so far. */
+  mark(relay: Relay, cursor: JsonObject): void;
+  /** Commit everything added and marked so far; rejects when a commit failed. */
+  flush(): Promise<void>;
+}
+
+interface Sighting {
+  readonly event: NostrEvent;
+  readonly relay: Relay;
+}
+
+interface Batch {
+  readonly sightings: Sighting[];
+  readonly cursors: Map<string, JsonObject>;
+}
+
+const IN_FLIGHT = 2;
+
+/** Create a writer. */
+export function createEventWriter(deps: WriterDeps): EventWriter {
+  const stats: WriterStats = { seen: 0, inserted: 0, duplicates: 0, invalid: 0, batches: 0 };
+  const seen = boundedIdSet(deps.seenCapacity ?? 200_000);
+  let open: Batch = { sightings: [], cursors: new Map() };
+  let prepareTail: Promise<unknown> = Promise.resolve();
+  let commitTail: Promise<void> = Promise.resolve();
+  const inFlight: Promise<void>[] = [];
+  let failure: unknown;
+
+  const prepare = async (batch: Batch) => {
+    const unknown = [...new Set(batch.sightings.map((s) => s.event.id).filter((id) => !seen.has(id)))];
+    const stored = unknown.length > 0 ? await findExistingEventIds(deps.sql, unknown) : new Set<string>();
+    for (const id of stored) seen.add(id);
+    // keyed by id and signature: a copy with a tampered signature must not pass for the valid one
+    const key = (e: NostrEvent): string => e.id + e.sig;
+    const fresh = new Map<string, NostrEvent>();
+    for (const { event } of batch.sightings) if (!seen.has(event.id)) fresh.set(key(event), event);
+    const candidates = [...fresh.values()];
+    const flags = candidates.length > 0 ? await deps.pool.verify(candidates) : new Uint8Array();
+    const storable = deps.maxEventSize ? { maxEventSize: deps.maxEventSize } : {};
+    const valid = new Set<string>();
+    candidates.forEach((e, i) => {
+      if (flags[i] === 1 && checkEventStorable(e, storable).ok) valid.add(key(e));
+    });
+    const seenAt = deps.now();
+    const newRows: { event: NostrEvent; relay: Relay; seenAt: number }[] = [];
+    const knownRows: { eventId: string; relayUrl: Relay['url']; seenAt: number }[] = [];
+    const validIds = new Set<string>();
+    for (const { event, relay } of batch.sightings) {
+      stats.seen += 1;
+      if (valid.has(key(event))) {
+        newRows.push({ event, relay, seenAt });
+        validIds.add(event.id);
+      } else if (!fresh.has(key(event))) knownRows.push({ eventId: event.id, relayUrl: relay.url, seenAt });
+      else stats.invalid += 1;
+    }
+    // remembered only once known valid: a later batch may then skip them, and it commits after this one
+    for (const id of validIds) seen.add(id);
+    return { newRows, knownRows, inserted: validIds.size, cursors: batch.cursors };
+  };
+
+  const commit = async (p: Awaited<ReturnType<typeof prepare>>): Promise<void> => {
+    await withRetry(
+      () =>
+        deps.sql.begin(async (tx) => {
+          await tx`SET LOCAL synchronous_commit = off`;
+          if (p.newRows.length > 0) await insertEventRelaysCascade(tx, p.newRows);
+          if (p.knownRows.length > 0) {
+            const sorted = [...p.knownRows].sort((a, b) =>
+              a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0,
+            );
+            await insertEventRelays(tx, sorted);
+          }
+          if (p.cursors.size > 0)
+            await upsertServiceState(
+              tx,
+              [...p.cursors].map(([url, value]) => ({
+                serviceName: 'synchronizer' as const,
+                stateType: 'cursor' as const,
+                stateKey: url,
+                stateValue: value,
+              })),
+            );
+        }),
+      {
+        maxAttempts: 8,
+        initialDelayMs: 250,
+        maxDelayMs: 10_000,
+        ...(deps.onRetry ? { onRetry: deps.onRetry } : {}),
+      },
+    );
+    stats.inserted += p.inserted;
+    stats.duplicates += p.knownRows.length;
+    stats.batches += 1;
+  };
+
+  const seal = (): void => {
+    const batch = open;
+    open = { sightings: [], cursors: new Map() };
+    const prepared = prepareTail.then(() => prepare(batch));
+    prepareTail = prepared.catch(() => undefined);
+    const committed = Promise.all([prepared, commitTail]).then(([p]) => commit(p));
+    commitTail = committed;
+    const tracked = committed.catch((err) => {
+      failure ??= err;
+    });
+    inFlight.push(tracked);
+    void tracked.then(() => inFlight.splice(inFlight.indexOf(tracked), 1));
+  };
+
+  const check = (): void => {
+    if (failure !== undefined) throw failure;
+  };
+
+  return {
+    stats,
+    async add(relay, events) {
+      check();
+      for (const event of events) open.sightings.push({ event, relay });
+      if (open.sightings.length >= deps.batchSize) seal();
+      while (inFlight.length >= IN_FLIGHT) await inFlight[0];
+      check();
+    },
+    mark(relay, cursor) {
+      open.cursors.set(relay.url, cursor);
+    },
+    async flush() {
+      if (open.sightings.length > 0 || open.cursors.size > 0) seal();
+      await commitTail.catch(() => undefined);
+      check();
+    },
+  };
+}
+
+/** A set of ids bounded by two generations: when the young one is full it becomes the old one. */
+function boundedIdSet(capacity: number): { has(id: string): boolean; add(id: string): void } {
+  const half = Math.max(1, Math.floor(capacity / 2));
+  let young = new Set<string>();
+  let old = new Set<string>();
+  return {
+    has: (id) => young.has(id) || old.has(id),
+    add(id) {
+      if (young.has(id)) return;
+      if (young.size >= half) {
+        old = young;
+        young = new Set();
+      }
+      young.add(id);
+    },
+  };
+}
