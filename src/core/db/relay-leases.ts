@@ -4,6 +4,8 @@
  * `(<service>, lease, <url>) = {owner, expires}` that only an expired lease can replace, so replicas never
  * work on the same relay and a dead replica's relays are taken over when its leases expire.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type postgres from 'postgres';
 import type { Network } from '../../models/network.js';
 import type { Relay, RelayUrl } from '../../models/relay.js';
@@ -78,4 +80,35 @@ export async function cleanupRelayState(sql: Sql, service: ServiceName, now: num
   await sql`DELETE FROM service_state WHERE service_name = ${service} AND state_type = 'lease'
     AND (state_value ->> 'expires')::bigint <= ${now}::bigint`;
   return gone.count;
+}
+
+/** A lease owner id: `host:pid:random`. */
+export function leaseOwner(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Release the leases of a service left by a dead process of this machine (same host name, and its pid gone or
+ * now ours: a restarted container keeps its host name and pid 1), so a restart after a crash or kill -9 does
+ * not wait for the leases to expire. Leases of other machines are left to expire. Returns the leases released.
+ */
+export async function releaseOrphanedLeases(sql: Sql, service: ServiceName, owner: string): Promise<number> {
+  const host = owner.slice(0, owner.indexOf(':') + 1);
+  const owners = await sql<{ owner: string }[]>`SELECT DISTINCT state_value ->> 'owner' AS owner FROM service_state
+    WHERE service_name = ${service} AND state_type = 'lease' AND starts_with(state_value ->> 'owner', ${host})`;
+  const dead = owners.map((o) => o.owner).filter((o) => o !== owner && !processAlive(Number(o.split(':')[1])));
+  if (dead.length === 0) return 0;
+  const gone = await sql`DELETE FROM service_state WHERE service_name = ${service} AND state_type = 'lease'
+    AND state_value ->> 'owner' = ANY(${dead}::text[])`;
+  return gone.count;
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -3,10 +3,14 @@
  * every due relay (leased, oldest first, in chunks, per-network limits), stores each check as content-addressed
  * metadata, publishes one 30166 per relay that produced a result, and records a verdict per relay.
  */
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { enabledNetworks } from '../../core/config/service.js';
-import { claimDueRelays, cleanupRelayState, releaseLeases } from '../../core/db/relay-leases.js';
+import {
+  claimDueRelays,
+  cleanupRelayState,
+  leaseOwner,
+  releaseLeases,
+  releaseOrphanedLeases,
+} from '../../core/db/relay-leases.js';
 import { getServiceState, insertRelayMetadataCascade, upsertServiceState } from '../../core/db/store.js';
 import type { Service } from '../../core/runner.js';
 import { nowSeconds, type ServiceDeps } from '../../core/service-deps.js';
@@ -42,7 +46,7 @@ type Checked = { relay: Relay; checks: RelayChecks; capabilities?: Capabilities 
 
 /** Build the monitor service. */
 export function createMonitor(deps: MonitorDeps, config: MonitorConfig): Service {
-  const owner = deps.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const owner = deps.owner ?? leaseOwner();
   const networks = enabledNetworks(config.networks);
   const log = deps.logger;
   const m = deps.metrics;
@@ -139,6 +143,8 @@ export function createMonitor(deps: MonitorDeps, config: MonitorConfig): Service
   return {
     name: 'monitor',
     async cleanup() {
+      const orphaned = await releaseOrphanedLeases(deps.sql, 'monitor', owner);
+      if (orphaned > 0) log.info('orphaned_leases_released', { leases: orphaned });
       const removed = await cleanupRelayState(deps.sql, 'monitor', nowSeconds(deps));
       if (removed > 0) log.info('checkpoints_cleaned', { removed });
     },

@@ -157,7 +157,7 @@ async function reqWalk(
 
 /**
  * Whether the relay answers NEG-OPEN, from the remembered probe (`(synchronizer, checkpoint, url)` =
- * `{nip77, probed_at}`) or a fresh probe: reconciling an empty one-second window.
+ * `{nip77, probed_at}`) or a fresh probe: reconciling an empty one-second window (a NOTICE during it means no).
  */
 async function negentropySupported(
   conn: RelayConnection,
@@ -170,7 +170,15 @@ async function negentropySupported(
   const probedAt = Number(state?.stateValue.probed_at ?? 0);
   if (state && now - probedAt < d.config.processing.negentropy_reprobe) return state.stateValue.nip77 === true;
   const timeoutMs = d.config.networks[relay.network].timeout * 1000;
-  const probe = await reconcileWithRelay(conn, { since: 0, until: 0 }, [], { signal, timeoutMs });
+  // a relay that does not know NEG-OPEN usually says so in a NOTICE: that ends the probe early
+  const stop = new AbortController();
+  const noticed = conn.waitForNotice(stop.signal).then((n) => n !== undefined && stop.abort());
+  const probe = await reconcileWithRelay(conn, { since: 0, until: 0 }, [], {
+    signal: AbortSignal.any([signal, stop.signal]),
+    timeoutMs,
+  });
+  stop.abort();
+  await noticed;
   const nip77 = probe.ok;
   await upsertServiceState(d.sql, [
     {

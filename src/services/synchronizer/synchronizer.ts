@@ -5,10 +5,14 @@
  * commits each cursor in the transaction of the events it covers. With `live_tail`, the relays caught up in
  * the cycle are then tailed until the cycle's deadline (tail.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { enabledNetworks } from '../../core/config/service.js';
-import { claimDueRelays, cleanupRelayState, releaseLeases } from '../../core/db/relay-leases.js';
+import {
+  claimDueRelays,
+  cleanupRelayState,
+  leaseOwner,
+  releaseLeases,
+  releaseOrphanedLeases,
+} from '../../core/db/relay-leases.js';
 import type { Service } from '../../core/runner.js';
 import { nowSeconds, type ServiceDeps } from '../../core/service-deps.js';
 import type { Network } from '../../models/network.js';
@@ -64,7 +68,7 @@ export function priorityUrls(
 
 /** Build the synchronizer service. */
 export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerConfig): Service {
-  const owner = deps.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const owner = deps.owner ?? leaseOwner();
   const filters = configuredFilters(config);
   const networks = enabledNetworks(config.networks);
   const log = deps.logger;
@@ -76,6 +80,8 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
   return {
     name: 'synchronizer',
     async cleanup() {
+      const orphaned = await releaseOrphanedLeases(deps.sql, 'synchronizer', owner);
+      if (orphaned > 0) log.info('orphaned_leases_released', { leases: orphaned });
       const removed = await cleanupRelayState(deps.sql, 'synchronizer', now());
       if (removed > 0) log.info('cursors_cleaned', { removed });
     },

@@ -2,15 +2,16 @@
  * The synchronizer's one writer for all relays of a cycle (spec 05: dedupe before verify, batches sized for
  * PostgreSQL, sorted by id, back-pressure from the database to the sockets).
  *
- * Sightings from every relay go into one open batch. A sealed batch goes through two stages: prepare (ids
- * already stored or already seen this run are known; the rest are verified on the worker pool) and commit (one
- * transaction: new events through `event_relay_insert_cascade`, known ones as sightings only, and the cursors
- * marked since the previous batch). Batch k+1 is prepared while batch k commits; commits happen in order, so a
- * cursor committed with batch k never points past events of an earlier batch that has not committed, and
- * because the cursor is in the same transaction as the events it covers, a crash at any moment leaves them
- * consistent. Commits use `synchronous_commit = off`: losing the last instants of commits on a server crash
- * loses their cursors with them (the WAL is ordered), so the next cycle fetches those events again.
- * `add` waits while two batches are in flight: that wait is what slows the sockets when PostgreSQL is busy.
+ * Sightings from every relay go into one open batch. A sealed batch is prepared (ids already stored or already
+ * seen this run are known; the rest are verified on the worker pool), batches being prepared one after the
+ * other, and then committed, up to `commits` batches at once on separate connections (PostgreSQL inserts
+ * scale with connections; each transaction inserts in id order, so concurrent writers cannot deadlock). A
+ * cursor marked while a batch was open is written once that batch and every earlier one have committed, so
+ * no cursor ever points past uncommitted events; a crash in between only leaves a cursor behind, and the
+ * events it would have covered are fetched again and absorbed as duplicates. Commits use
+ * `synchronous_commit = off`: a server crash may lose the last instants of commits, and their cursors are lost
+ * with them, because cursors are written only after their events (the WAL is ordered).
+ * `add` waits while too many batches are in flight: that wait is what slows the sockets when PostgreSQL is busy.
  */
 import type postgres from 'postgres';
 import { withRetry } from '../../core/db/retry.js';
@@ -49,6 +50,8 @@ export interface WriterDeps {
   readonly now: () => number;
   /** Ids remembered as valid and stored, to skip the lookup and the verification (default 200,000). */
   readonly seenCapacity?: number;
+  /** Batches committing at once (default 3). */
+  readonly commits?: number;
   /** Called when a commit is retried after a transient database failure. */
   readonly onRetry?: (err: unknown, attempt: number) => void;
 }
@@ -58,7 +61,7 @@ export interface EventWriter {
   readonly stats: WriterStats;
   /** Buffer sightings of `relay`; resolves when there is room again (back-pressure). */
   add(relay: Relay, events: readonly NostrEvent[]): Promise<void>;
-  /** Write `relay`'s cursor in the transaction that commits every event added for it so far. */
+  /** Write `relay`'s cursor once every event added for it so far has committed. */
   mark(relay: Relay, cursor: JsonObject): void;
   /** Commit everything added and marked so far; rejects when a commit failed. */
   flush(): Promise<void>;
@@ -74,16 +77,19 @@ interface Batch {
   readonly cursors: Map<string, JsonObject>;
 }
 
-const IN_FLIGHT = 2;
-
 /** Create a writer. */
 export function createEventWriter(deps: WriterDeps): EventWriter {
   const stats: WriterStats = { seen: 0, inserted: 0, duplicates: 0, invalid: 0, batches: 0 };
   const seen = boundedIdSet(deps.seenCapacity ?? 200_000);
   let open: Batch = { sightings: [], cursors: new Map() };
+  const commits = deps.commits ?? 3;
   let prepareTail: Promise<unknown> = Promise.resolve();
-  let commitTail: Promise<void> = Promise.resolve();
-  const inFlight: Promise<void>[] = [];
+  let cursorTail: Promise<void> = Promise.resolve();
+  const inFlight = new Set<Promise<void>>();
+  // batches by sequence number: committed ones wait here until every earlier one has committed
+  let sealed = 0;
+  let frontier = 0;
+  const done = new Map<number, Map<string, JsonObject>>();
   let failure: unknown;
 
   const prepare = async (batch: Batch) => {
@@ -104,67 +110,85 @@ export function createEventWriter(deps: WriterDeps): EventWriter {
     const seenAt = deps.now();
     const newRows: { event: NostrEvent; relay: Relay; seenAt: number }[] = [];
     const knownRows: { eventId: string; relayUrl: Relay['url']; seenAt: number }[] = [];
+    const runRows: { event: NostrEvent; relay: Relay; seenAt: number }[] = [];
     const validIds = new Set<string>();
     for (const { event, relay } of batch.sightings) {
       stats.seen += 1;
       if (valid.has(key(event))) {
         newRows.push({ event, relay, seenAt });
         validIds.add(event.id);
-      } else if (!fresh.has(key(event))) knownRows.push({ eventId: event.id, relayUrl: relay.url, seenAt });
-      else stats.invalid += 1;
+      } else if (stored.has(event.id)) knownRows.push({ eventId: event.id, relayUrl: relay.url, seenAt });
+      else if (!fresh.has(key(event))) {
+        // seen this run, perhaps in a batch still committing: the cascade waits for that insert, a bare
+        // sighting would break the foreign key
+        runRows.push({ event, relay, seenAt });
+      } else stats.invalid += 1;
     }
     // remembered only once known valid: a later batch may then skip them, and it commits after this one
     for (const id of validIds) seen.add(id);
-    return { newRows, knownRows, inserted: validIds.size, cursors: batch.cursors };
+    return { newRows, knownRows, runRows, inserted: validIds.size, cursors: batch.cursors };
   };
 
+  const retrying = <T>(fn: () => Promise<T>): Promise<T> =>
+    withRetry(fn, {
+      maxAttempts: 8,
+      initialDelayMs: 250,
+      maxDelayMs: 10_000,
+      ...(deps.onRetry ? { onRetry: deps.onRetry } : {}),
+    });
+
   const commit = async (p: Awaited<ReturnType<typeof prepare>>): Promise<void> => {
-    await withRetry(
-      () =>
-        deps.sql.begin(async (tx) => {
-          await tx`SET LOCAL synchronous_commit = off`;
-          if (p.newRows.length > 0) await insertEventRelaysCascade(tx, p.newRows);
-          if (p.knownRows.length > 0) {
-            const sorted = [...p.knownRows].sort((a, b) =>
-              a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0,
-            );
-            await insertEventRelays(tx, sorted);
-          }
-          if (p.cursors.size > 0)
-            await upsertServiceState(
-              tx,
-              [...p.cursors].map(([url, value]) => ({
-                serviceName: 'synchronizer' as const,
-                stateType: 'cursor' as const,
-                stateKey: url,
-                stateValue: value,
-              })),
-            );
-        }),
-      {
-        maxAttempts: 8,
-        initialDelayMs: 250,
-        maxDelayMs: 10_000,
-        ...(deps.onRetry ? { onRetry: deps.onRetry } : {}),
-      },
+    await retrying(() =>
+      deps.sql.begin(async (tx) => {
+        await tx`SET LOCAL synchronous_commit = off`;
+        const rows = [...p.newRows, ...p.runRows];
+        if (rows.length > 0) await insertEventRelaysCascade(tx, rows);
+        if (p.knownRows.length > 0) {
+          const sorted = [...p.knownRows].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+          await insertEventRelays(tx, sorted);
+        }
+      }),
     );
     stats.inserted += p.inserted;
-    stats.duplicates += p.knownRows.length;
+    stats.duplicates += p.knownRows.length + p.runRows.length;
     stats.batches += 1;
+  };
+
+  // the cursors of the committed prefix of batches, in order
+  const advanceCursors = (): void => {
+    const cursors = new Map<string, JsonObject>();
+    while (done.has(frontier)) {
+      for (const [url, value] of done.get(frontier) as Map<string, JsonObject>) cursors.set(url, value);
+      done.delete(frontier);
+      frontier += 1;
+    }
+    if (cursors.size === 0) return;
+    const states = [...cursors].map(([url, value]) => ({
+      serviceName: 'synchronizer' as const,
+      stateType: 'cursor' as const,
+      stateKey: url,
+      stateValue: value,
+    }));
+    cursorTail = cursorTail.then(() => retrying(() => upsertServiceState(deps.sql, states)).then(() => undefined));
   };
 
   const seal = (): void => {
     const batch = open;
+    const seq = sealed++;
     open = { sightings: [], cursors: new Map() };
     const prepared = prepareTail.then(() => prepare(batch));
     prepareTail = prepared.catch(() => undefined);
-    const committed = Promise.all([prepared, commitTail]).then(([p]) => commit(p));
-    commitTail = committed;
-    const tracked = committed.catch((err) => {
-      failure ??= err;
-    });
-    inFlight.push(tracked);
-    void tracked.then(() => inFlight.splice(inFlight.indexOf(tracked), 1));
+    const tracked = prepared
+      .then(commit)
+      .then(() => {
+        done.set(seq, batch.cursors);
+        advanceCursors();
+      })
+      .catch((err) => {
+        failure ??= err;
+      });
+    inFlight.add(tracked);
+    void tracked.then(() => inFlight.delete(tracked));
   };
 
   const check = (): void => {
@@ -177,7 +201,8 @@ export function createEventWriter(deps: WriterDeps): EventWriter {
       check();
       for (const event of events) open.sightings.push({ event, relay });
       if (open.sightings.length >= deps.batchSize) seal();
-      while (inFlight.length >= IN_FLIGHT) await inFlight[0];
+      // one batch preparing and `commits` committing: beyond that the sockets wait
+      while (inFlight.size > commits) await Promise.race(inFlight);
       check();
     },
     mark(relay, cursor) {
@@ -185,8 +210,9 @@ export function createEventWriter(deps: WriterDeps): EventWriter {
     },
     async flush() {
       if (open.sightings.length > 0 || open.cursors.size > 0) seal();
-      await commitTail.catch(() => undefined);
+      await Promise.all(inFlight);
       check();
+      await cursorTail;
     },
   };
 }

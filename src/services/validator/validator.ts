@@ -3,10 +3,8 @@
  * under leases (replicas never check the same one), checked concurrently within each network's limit, then
  * promoted (one transaction) or their failure and its reason recorded.
  */
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { enabledNetworks } from '../../core/config/service.js';
-import { releaseLeases } from '../../core/db/relay-leases.js';
+import { leaseOwner, releaseLeases, releaseOrphanedLeases } from '../../core/db/relay-leases.js';
 import type { Service } from '../../core/runner.js';
 import { nowSeconds, type ServiceDeps } from '../../core/service-deps.js';
 import type { Network } from '../../models/network.js';
@@ -30,7 +28,7 @@ type Checked = { readonly candidate: Candidate; readonly result: ProbeResult<Rel
 
 /** Build the validator service. */
 export function createValidator(deps: ValidatorDeps, config: ValidatorConfig): Service {
-  const owner = deps.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const owner = deps.owner ?? leaseOwner();
   const check = deps.check ?? checkSpeaksNostr;
   const networks = enabledNetworks(config.networks);
   const log = deps.logger;
@@ -63,6 +61,8 @@ export function createValidator(deps: ValidatorDeps, config: ValidatorConfig): S
   return {
     name: 'validator',
     async cleanup() {
+      const orphaned = await releaseOrphanedLeases(deps.sql, 'validator', owner);
+      if (orphaned > 0) log.info('orphaned_leases_released', { leases: orphaned });
       const removed = await cleanupCandidates(
         deps.sql,
         config.cleanup.enabled ? config.cleanup.max_failures : null,

@@ -1,0 +1,223 @@
+/**
+ * Faults of spec 07 with real processes and a real server: kill -9 of the synchronizer in the middle of its
+ * batches and a restart; SIGTERM during a cycle; PostgreSQL restarted while it runs.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getServiceState, insertRelays } from '../../core/db/store.js';
+import { startEmbeddedPostgres } from '../../core/embedded.js';
+import { runService } from '../../core/runner.js';
+import type { NostrEvent } from '../../models/event.js';
+import type { RelayUrl } from '../../models/relay.js';
+import { applySqlDir, createDatabase, initSqlDir } from '../../testing/databases.js';
+import { generateEvents } from '../../testing/events.js';
+import { startTestRelay, type TestRelay } from '../../testing/relay/relay.js';
+import { recordingDeps } from '../../testing/service-deps.js';
+import { useTestDatabase } from '../../testing/vitest/db.js';
+import { createVerifierPool } from '../../utils/verifier/pool.js';
+import { synchronizerConfigSchema } from './config.js';
+import { createSynchronizer } from './synchronizer.js';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const db = useTestDatabase('bigbrotr');
+const NOW = Math.floor(Date.now() / 1000);
+const START = NOW - 40 * 86_400;
+const COUNT = 20_000;
+
+let relay: TestRelay;
+let events: NostrEvent[];
+let dir: string;
+beforeAll(async () => {
+  events = generateEvents(COUNT, { seed: 77, createdAt: (i) => START + i * 170 });
+  // no NIP-77: the REQ walk, many windows and batches
+  relay = await startTestRelay({ events, info: { supported_nips: [1, 11], limitation: { max_limit: 500 } } });
+  dir = await mkdtemp(join(tmpdir(), 'bb-sync-faults-'));
+});
+afterAll(async () => {
+  await relay?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const yaml = (extra = '') =>
+  [
+    'networks:',
+    '  clearnet: {enabled: false}',
+    '  local: {enabled: true, timeout: 5}',
+    `processing: {limit: 500, end_lag: 0, batch_size: 500, since: ${START - 10}}`,
+    'shutdown_grace: 10',
+    extra,
+  ].join('\n');
+
+function dbEnv(url: string): Record<string, string> {
+  const u = new URL(url);
+  const user = decodeURIComponent(u.username);
+  const password = decodeURIComponent(u.password);
+  return {
+    DB_EMBEDDED: 'false',
+    DB_HOST: u.hostname,
+    DB_PORT: u.port || '5432',
+    DB_NAME: u.pathname.slice(1),
+    DB_USER: user,
+    DB_ADMIN_PASSWORD: password,
+    DB_WRITER_USER: user,
+    DB_WRITER_PASSWORD: password,
+    NOSTR_PRIVATE_KEY: '22'.repeat(32),
+  };
+}
+
+/** The synchronizer CLI from source, as its own process. */
+function spawnSynchronizer(args: string[]): {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  stderr: () => string;
+} {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/testing/cli-entry.ts', 'synchronizer', ...args], {
+    cwd: repo,
+    env: { ...process.env, ...dbEnv(db.url) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr?.on('data', (d) => {
+    err += String(d);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, stderr: () => err };
+}
+
+const storedCount = async (): Promise<number> =>
+  (await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM event_relay WHERE relay_url = ${relay.url}`)[0]?.n ?? 0;
+
+async function waitFor(pred: () => Promise<boolean>, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > until) throw new Error('condition not reached in time');
+    await sleep(25);
+  }
+}
+
+/** The cursor never points past committed data: every event of the relay up to the cursor is stored. */
+async function expectCursorBehindCommitted(): Promise<void> {
+  const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', relay.url);
+  if (!cursor) return;
+  const c = Number(cursor.stateValue.timestamp);
+  const stored = new Set(
+    (
+      await db.sql<{ id: string }[]>`SELECT encode(er.event_id, 'hex') AS id FROM event_relay er
+        JOIN event e ON e.id = er.event_id WHERE er.relay_url = ${relay.url} AND e.created_at <= ${c}`
+    ).map((r) => r.id),
+  );
+  const covered = events.filter((e) => e.created_at <= c);
+  expect(covered.every((e) => stored.has(e.id))).toBe(true);
+}
+
+async function expectAllStoredOnce(): Promise<void> {
+  const [row] = await db.sql<{ events: number; sightings: number }[]>`
+    SELECT (SELECT count(*)::int FROM event) AS events,
+      (SELECT count(*)::int FROM event_relay WHERE relay_url = ${relay.url}) AS sightings`;
+  expect(row).toEqual({ events: COUNT, sightings: COUNT });
+}
+
+describe('synchronizer faults', () => {
+  beforeAll(async () => {
+    await insertRelays(db.sql, [{ url: relay.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
+  });
+
+  it('kill -9 in the middle of its batches, then a restart: every event stored once, no cursor past commits', async () => {
+    const config = join(dir, 'kill.yaml');
+    await writeFile(config, yaml());
+    const first = spawnSynchronizer(['--config', config]);
+    await waitFor(async () => (await storedCount()) >= 3_000, 60_000);
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe(null);
+    const atKill = await storedCount();
+    expect(atKill).toBeLessThan(COUNT);
+    await expectCursorBehindCommitted();
+    const second = spawnSynchronizer(['--once', '--config', config]);
+    const code2 = await second.exited;
+    if (code2 !== 0) console.log(second.stderr().slice(-3000));
+    expect(code2).toBe(0);
+    await expectAllStoredOnce();
+    const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', relay.url);
+    expect(Number(cursor?.stateValue.timestamp)).toBeGreaterThanOrEqual(events.at(-1)?.created_at ?? 0);
+  }, 120_000);
+
+  it('SIGTERM during a cycle: commits what it holds and exits 0 within the grace period', async () => {
+    await db.sql`DELETE FROM event_relay`;
+    await db.sql`DELETE FROM event`;
+    await db.sql`DELETE FROM service_state`;
+    const config = join(dir, 'term.yaml');
+    await writeFile(config, yaml());
+    const run = spawnSynchronizer(['--config', config]);
+    await waitFor(async () => (await storedCount()) >= 3_000, 60_000);
+    const signalled = Date.now();
+    run.child.kill('SIGTERM');
+    const code = await run.exited;
+    if (code !== 0) console.log(run.stderr().slice(-3000));
+    expect(code).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(10_000);
+    expect(run.stderr()).toContain('sync_completed');
+    await expectCursorBehindCommitted();
+    // the next run completes the relay
+    const again = spawnSynchronizer(['--once', '--config', config]);
+    expect(await again.exited).toBe(0);
+    await expectAllStoredOnce();
+  }, 120_000);
+});
+
+describe('synchronizer and a PostgreSQL restart', () => {
+  it('retries through the restart and loses nothing', async () => {
+    const pgDir = join(dir, 'restart-pg');
+    let server = await startEmbeddedPostgres({ dataDir: pgDir });
+    const port = server.port;
+    const url = await createDatabase(server.url, 'restart');
+    await applySqlDir(url, initSqlDir(repo, 'bigbrotr'));
+    const sql = postgres(url, { max: 6, onnotice: () => {}, connect_timeout: 2 });
+    await using pool = createVerifierPool({ threads: 1 });
+    try {
+      await insertRelays(sql, [{ url: relay.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
+      const deps = { ...recordingDeps(sql), pool };
+      const config = synchronizerConfigSchema.parse({
+        networks: { clearnet: { enabled: false }, local: { enabled: true, timeout: 5 } },
+        processing: { limit: 500, end_lag: 0, batch_size: 500, since: START - 10 },
+        interval: 1,
+        allow_short_interval: true,
+      });
+      const stop = new AbortController();
+      const running = runService(createSynchronizer(deps, config), {
+        intervalSec: 1,
+        maxConsecutiveFailures: 0,
+        signal: stop.signal,
+        graceMs: 10_000,
+        logger: deps.logger,
+        metrics: deps.metrics,
+      });
+      const count = async (): Promise<number> => {
+        try {
+          return (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM event_relay`)[0]?.n ?? 0;
+        } catch {
+          return -1;
+        }
+      };
+      await waitFor(async () => (await count()) >= 3_000, 60_000);
+      await server.stop();
+      await sleep(1_500);
+      server = await startEmbeddedPostgres({ dataDir: pgDir, port });
+      await waitFor(async () => (await count()) === COUNT, 90_000);
+      stop.abort();
+      expect(await running).toBe(0);
+      const [row] = await sql<{ events: number }[]>`SELECT count(*)::int AS events FROM event`;
+      expect(row?.events).toBe(COUNT);
+      // the outage was seen and survived
+      expect(deps.logs.some((l) => l.message === 'write_retry' || l.message === 'cycle_failed')).toBe(true);
+    } finally {
+      await sql.end({ timeout: 5 });
+      await server.stop();
+    }
+  }, 180_000);
+});
