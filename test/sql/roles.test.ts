@@ -27,7 +27,6 @@ describe('roles', () => {
       '42501',
     );
     expect(await asRole('reader', (tx) => tx`UPDATE relay SET network = 'tor'`)).toBe('42501');
-    expect(await asRole('reader', (tx) => tx`DELETE FROM service_state`)).toBe('42501');
     expect(
       await asRole(
         'reader',
@@ -35,19 +34,19 @@ describe('roles', () => {
       ),
     ).toBe('42501');
     expect(await asRole('reader', (tx) => tx`SELECT relay_stats_refresh()`)).toBe('42501');
-    expect(
-      await asRole(
-        'reader',
-        (tx) =>
-          tx`SELECT service_state_upsert(${['a']}::text[], ${['b']}::text[], ${['c']}::text[], ${['{}']}::text[]::jsonb[])`,
-      ),
-    ).toBe('42501');
-    expect(
-      await asRole(
-        'reader',
-        (tx) => tx`SELECT service_state_delete(${['a']}::text[], ${['b']}::text[], ${['c']}::text[])`,
-      ),
-    ).toBe('42501');
+    // service_state: only the DVM's own rows (its processed requests), through row-level security
+    const upsert = (service: string) => (tx: typeof db.sql) =>
+      tx`SELECT service_state_upsert(${[service]}::text[], ${['checkpoint']}::text[], ${['k']}::text[], ${['{}']}::text[]::jsonb[])`;
+    expect(await asRole('reader', upsert('validator'))).toBe('42501');
+    expect(await asRole('reader', upsert('dvm'))).toBe('ok');
+    expect(await asRole('refresher', upsert('monitor'))).toBe('42501');
+    expect(await asRole('refresher', upsert('refresher'))).toBe('ok');
+    await db.sql`INSERT INTO service_state VALUES ('validator', 'checkpoint', 'kept', '{}')`;
+    expect(await asRole('reader', (tx) => tx`DELETE FROM service_state WHERE service_name = 'validator'`)).toBe('ok');
+    expect(await db.sql`SELECT state_key FROM service_state WHERE service_name = 'validator'`).toEqual([
+      { state_key: 'kept' },
+    ]);
+    expect(await asRole('refresher', (tx) => tx`SELECT orphan_event_delete(10)`)).toBe('ok');
     expect(await asRole('reader', (tx) => tx`SELECT orphan_event_delete(10)`)).toBe('42501');
     expect(await asRole('reader', (tx) => tx`SELECT orphan_metadata_delete(10)`)).toBe('42501');
   });

@@ -18,6 +18,8 @@ export const dvmConfigSchema = z
     tables: tablesSchema,
     announce: bool(true),
     fetch_timeout: num(1, 600, 30),
+    /** Largest result event (serialized), bytes; rows beyond it are cut (strfry's default limit is 64 KiB). */
+    max_result_bytes: int(4096, 16 * 1024 * 1024, 65_536),
     allow_insecure: bool(false),
   })
   .superRefine(checkInterval);

@@ -9,6 +9,23 @@ GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO writer;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader, refresher;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO reader, refresher;
 GRANT pg_monitor TO reader;
+-- The DVM keeps its processed requests and the refresher its cleanup schedule in service_state (spec 05:
+-- state survives restarts). Row-level security lets each of them write its own rows of that one table and
+-- nothing else; writer keeps every row, everyone reads. (Superusers and the table owner bypass the policies.)
+ALTER TABLE service_state ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS service_state_read ON service_state;
+CREATE POLICY service_state_read ON service_state FOR SELECT USING (true);
+DROP POLICY IF EXISTS service_state_writer ON service_state;
+CREATE POLICY service_state_writer ON service_state TO writer USING (true) WITH CHECK (true);
+DROP POLICY IF EXISTS service_state_dvm ON service_state;
+CREATE POLICY service_state_dvm ON service_state TO reader
+  USING (service_name = 'dvm') WITH CHECK (service_name = 'dvm');
+DROP POLICY IF EXISTS service_state_refresher ON service_state;
+CREATE POLICY service_state_refresher ON service_state TO refresher
+  USING (service_name = 'refresher') WITH CHECK (service_name = 'refresher');
+GRANT INSERT, UPDATE, DELETE ON service_state TO reader, refresher;
+-- The refresher runs the orphan cleanups, which delete unreferenced events and metadata documents.
+GRANT DELETE ON event, metadata TO refresher;
 
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO writer;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO reader, refresher;

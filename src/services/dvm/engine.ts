@@ -1,0 +1,15 @@
+/**
+ * The one seam between the DVM and the table query engine it shares with the REST API (spec 05: "the same
+ * query engine as the API"). The engine lives in services/api/tables today; when it moves to a shared layer,
+ * only this file changes.
+ */
+export { type Catalog, loadCatalog } from '../api/tables/catalog.js';
+export {
+  clip,
+  type PageOpts,
+  parseFilterString,
+  parseTableQuery,
+  runTableQuery,
+  type TablePage,
+  toQueryError,
+} from '../api/tables/query.js';
