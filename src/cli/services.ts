@@ -10,10 +10,14 @@ import type { Logger } from '../core/logger.js';
 import { createServiceMetrics } from '../core/metrics.js';
 import type { RunOpts, Service } from '../core/runner.js';
 import type { ServiceDeps } from '../core/service-deps.js';
+import type { DvmConfig } from '../services/dvm/config.js';
+import { createDvm } from '../services/dvm/dvm.js';
 import type { FinderConfig } from '../services/finder/config.js';
 import { createFinder } from '../services/finder/finder.js';
 import type { MonitorConfig } from '../services/monitor/config.js';
 import { createMonitor } from '../services/monitor/monitor.js';
+import type { RefresherConfig } from '../services/refresher/config.js';
+import { createRefresher } from '../services/refresher/refresher.js';
 import type { SeederConfig } from '../services/seeder/config.js';
 import { createSeeder } from '../services/seeder/seeder.js';
 import type { SynchronizerConfig } from '../services/synchronizer/config.js';
@@ -46,12 +50,28 @@ export const SERVICE_FACTORIES: Partial<Record<ServiceCommand, Factory>> = {
     ),
   finder: (ctx, config: FinderConfig) => createFinder(ctx.deps, config),
   validator: (ctx, config: ValidatorConfig) => createValidator(ctx.deps, config),
-  synchronizer: (ctx, config: SynchronizerConfig) =>
+  synchronizer: async (ctx, config: SynchronizerConfig) => {
+    const file = config.processing.priority_relays_file;
+    const listed = file ? await readOptional(resolve(ctx.deployment.dir, file)) : undefined;
+    if (file && listed === undefined) ctx.deps.logger.warn('priority_relays_file_missing', { path: file });
+    const priorityRelays = (listed ?? '')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
     // the verifier threads live as long as the process (the CLI exits when the service stops)
-    createSynchronizer(
-      { ...ctx.deps, pool: createVerifierPool(), signer: signerFromEnv(ctx.env, config.keys.keys_env) },
+    return createSynchronizer(
+      {
+        ...ctx.deps,
+        pool: createVerifierPool(),
+        signer: signerFromEnv(ctx.env, config.keys.keys_env),
+        priorityRelays,
+      },
       config,
-    ),
+    );
+  },
+  refresher: (ctx, config: RefresherConfig) => createRefresher(ctx.deps, config),
+  dvm: (ctx, config: DvmConfig) =>
+    createDvm({ ...ctx.deps, signer: signerFromEnv(ctx.env, config.keys.keys_env) }, config),
   monitor: async (ctx, config: MonitorConfig) => {
     const signer = signerFromEnv(ctx.env, config.keys.keys_env);
     const geo = await openGeoDatabases(ctx, config.geo);

@@ -10,6 +10,8 @@ export interface Service {
   readonly name: string;
   cycle(signal: AbortSignal): Promise<void>;
   cleanup?(signal: AbortSignal): Promise<void>;
+  /** Release what the service holds beyond its cycles (the api's HTTP server); called once when it stops. */
+  close?(): Promise<void>;
 }
 
 /** How to run a service. */
@@ -28,6 +30,14 @@ export interface RunOpts {
 
 /** Run `service` until stopped (or once). Returns the exit code: 0 success or clean stop, 1 failure. */
 export async function runService(service: Service, opts: RunOpts): Promise<number> {
+  try {
+    return await runLoop(service, opts);
+  } finally {
+    await service.close?.();
+  }
+}
+
+async function runLoop(service: Service, opts: RunOpts): Promise<number> {
   const now = opts.now ?? Date.now;
   const log = opts.logger;
   let failures = 0;
