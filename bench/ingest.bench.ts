@@ -1,63 +1,115 @@
 /**
- * Ingest end to end (spec 07): a relay farm in a child process over loopback WebSockets → parse → dedupe →
- * verify on the pool → PostgreSQL, by the synchronizer. First run: every event new; second run (cursors reset):
- * 80 % already stored. BIGBROTR_BENCH_INGEST_RELAYS × BIGBROTR_BENCH_INGEST_EVENTS (default 20 × 10,000).
+ * Ingest end to end (spec 07): a relay farm in a child process over loopback WebSockets → the synchronizer as
+ * deployed (`node bin/bigbrotr.js synchronizer --once`, its own process, so its peak RSS is read from
+ * /proc/<pid>/status VmHWM) → parse → dedupe → verify on the pool → PostgreSQL. First run: every event new;
+ * second run (cursors reset, a fifth of the events deleted): 80 % already stored.
+ * BIGBROTR_BENCH_INGEST_RELAYS × BIGBROTR_BENCH_INGEST_EVENTS (default 50 × 20,000 = 1,000,000);
+ * BIGBROTR_BENCH_INGEST_LIMIT (1,000), BIGBROTR_BENCH_INGEST_BATCH (2,000). Needs `npm run build` (dist/).
  */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { insertRelays } from '../src/core/db/store.js';
 import type { RelayUrl } from '../src/models/relay.js';
-import { synchronizerConfigSchema } from '../src/services/synchronizer/config.js';
-import { createSynchronizer } from '../src/services/synchronizer/synchronizer.js';
-import { recordingDeps } from '../src/testing/service-deps.js';
-import { createVerifierPool } from '../src/utils/verifier/pool.js';
 import { startChildFarm } from './farm-child.js';
-import { measured, mib, withBenchDatabase } from './service-bench.js';
+import { mib, withBenchDatabase } from './service-bench.js';
 
+const root = fileURLToPath(new URL('..', import.meta.url));
 const rate = (n: number, s: number): string => `${Math.round(n / s).toLocaleString('en-US')} events/s`;
+
+/** Run the synchronizer CLI once; wall time and peak RSS (VmHWM) of its process. */
+async function runSynchronizer(
+  url: string,
+  config: string,
+): Promise<{ seconds: number; peak: number; stderr: string }> {
+  const u = new URL(url);
+  const env = {
+    ...process.env,
+    DB_EMBEDDED: 'false',
+    DB_HOST: u.hostname,
+    DB_PORT: u.port || '5432',
+    DB_NAME: u.pathname.slice(1),
+    DB_USER: decodeURIComponent(u.username),
+    DB_WRITER_USER: decodeURIComponent(u.username),
+    DB_ADMIN_PASSWORD: decodeURIComponent(u.password),
+    DB_WRITER_PASSWORD: decodeURIComponent(u.password),
+    NOSTR_PRIVATE_KEY: '33'.repeat(32),
+  };
+  const started = performance.now();
+  const nodeArgs = process.env.BIGBROTR_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/bigbrotr.js', 'synchronizer', '--once', '--config', config], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += String(d);
+  });
+  let peak = 0;
+  const sample = async (): Promise<void> => {
+    const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+    if (hwm) peak = Math.max(peak, Number(hwm[1]) * 1024);
+  };
+  const sampler = setInterval(() => void sample(), 100);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearInterval(sampler);
+  if (code !== 0) throw new Error(`synchronizer exited with ${code}:\n${stderr.slice(-2000)}`);
+  return { seconds: (performance.now() - started) / 1000, peak, stderr };
+}
 
 /** Run the ingest benchmark. */
 export default async function bench(): Promise<string[]> {
-  const relays = Number(process.env.BIGBROTR_BENCH_INGEST_RELAYS ?? 20);
-  const perRelay = Number(process.env.BIGBROTR_BENCH_INGEST_EVENTS ?? 10_000);
-  const total = relays * perRelay;
+  const relays = Number(process.env.BIGBROTR_BENCH_INGEST_RELAYS ?? 50);
+  const perRelay = Number(process.env.BIGBROTR_BENCH_INGEST_EVENTS ?? 20_000);
   const limit = Number(process.env.BIGBROTR_BENCH_INGEST_LIMIT ?? 1000);
   const batch = Number(process.env.BIGBROTR_BENCH_INGEST_BATCH ?? 2000);
+  const total = relays * perRelay;
   await using farm = await startChildFarm({
     count: relays,
     eventsPerRelay: perRelay,
     poolSize: total,
     info: { supported_nips: [1, 11], limitation: { max_limit: 5000 } },
   });
-  await using pool = createVerifierPool();
-  // `return await`: the farm and the pool must outlive the run (they are disposed on return)
-  return await withBenchDatabase('bb_ingest_bench', async (sql) => {
-    await insertRelays(
-      sql,
-      farm.urls.map((u) => ({ url: u as RelayUrl, network: 'local' as const, discoveredAt: 1 })),
-    );
-    const config = synchronizerConfigSchema.parse({
-      networks: { clearnet: { enabled: false }, local: { enabled: true, max_tasks: 50, timeout: 30 } },
-      processing: { limit, end_lag: 0, batch_size: batch, since: 1_600_000_000 },
+  const dir = await mkdtemp(join(tmpdir(), 'bb-ingest-'));
+  const config = join(dir, 'synchronizer.yaml');
+  await writeFile(
+    config,
+    [
+      'networks:',
+      '  clearnet: {enabled: false}',
+      `  local: {enabled: true, max_tasks: ${relays}, timeout: 30}`,
+      `processing: {limit: ${limit}, end_lag: 0, batch_size: ${batch}, since: 1600000000}`,
+    ].join('\n'),
+  );
+  try {
+    return await withBenchDatabase('bb_ingest_bench', async (sql, url) => {
+      await insertRelays(
+        sql,
+        farm.urls.map((u) => ({ url: u as RelayUrl, network: 'local' as const, discoveredAt: 1 })),
+      );
+      const fresh = await runSynchronizer(url, config);
+      const [stored] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM event`;
+      if (stored?.n !== total) throw new Error(`stored ${stored?.n} of ${total} events`);
+      // forget about a fifth of the events (first id byte below 51 of 256), so 80 % are already stored
+      await sql`DELETE FROM event_relay WHERE get_byte(event_id, 0) < 51`;
+      const [gone] = await sql<{ n: number }[]>`WITH d AS (DELETE FROM event WHERE get_byte(id, 0) < 51 RETURNING 1)
+        SELECT count(*)::int AS n FROM d`;
+      await sql`DELETE FROM service_state WHERE service_name = 'synchronizer'`;
+      const again = await runSynchronizer(url, config);
+      const [after] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM event`;
+      if (after?.n !== total) throw new Error(`second run: stored ${after?.n} of ${total} events`);
+      const stillStored = 100 - (100 * (gone?.n ?? 0)) / total;
+      return [
+        `${total.toLocaleString('en-US')} events from ${relays} relays of a farm in a child process; the synchronizer CLI (dist) in its own process; limit ${limit}, batches of ${batch}`,
+        `all new: ${fresh.seconds.toFixed(1)} s, ${rate(total, fresh.seconds)}; synchronizer peak RSS (VmHWM) ${mib(fresh.peak)}`,
+        `${stillStored.toFixed(1)} % already stored (cursors reset): ${again.seconds.toFixed(1)} s, ${rate(total, again.seconds)}; peak RSS ${mib(again.peak)}`,
+      ];
     });
-    const sync = async () => {
-      const deps = { ...recordingDeps(sql), pool };
-      const run = await measured(() => createSynchronizer(deps, config).cycle(new AbortController().signal));
-      return { ...run, deps };
-    };
-    const fresh = await sync();
-    const [stored] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM event`;
-    if (stored?.n !== total) throw new Error(`stored ${stored?.n} of ${total} events`);
-    // forget about a fifth of the events (first id byte below 51 of 256), so 80 % are already stored
-    await sql`DELETE FROM event_relay WHERE get_byte(event_id, 0) < 51`;
-    const [gone] = await sql<{ n: number }[]>`WITH d AS (DELETE FROM event WHERE get_byte(id, 0) < 51 RETURNING 1)
-      SELECT count(*)::int AS n FROM d`;
-    await sql`DELETE FROM service_state WHERE service_name = 'synchronizer'`;
-    const again = await sync();
-    const [after] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM event`;
-    if (after?.n !== total) throw new Error(`second run: stored ${after?.n} of ${total} events`);
-    return [
-      `${total.toLocaleString('en-US')} events from ${relays} relays of a farm in a child process; limit ${limit}, batches of ${batch}, ${pool.threads} verifier threads`,
-      `all new: ${fresh.seconds.toFixed(1)} s, ${rate(total, fresh.seconds)}; synchronizer RSS peak ${mib(fresh.peak)} (${mib(fresh.baseline)} before the run; V8 heap peak ${mib(fresh.heapPeak)})`,
-      `${(100 - (100 * (gone?.n ?? 0)) / total).toFixed(1)} % already stored (cursors reset): ${again.seconds.toFixed(1)} s, ${rate(total, again.seconds)}; RSS peak ${mib(again.peak)}`,
-    ];
-  });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

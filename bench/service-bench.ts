@@ -13,14 +13,17 @@ export const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} M
  * Run `fn` with a client of a fresh database holding the bigbrotr schema, on BIGBROTR_BENCH_DATABASE_URL (an admin
  * URL) or the embedded PostgreSQL; the database is dropped afterwards.
  */
-export async function withBenchDatabase<T>(name: string, fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+export async function withBenchDatabase<T>(
+  name: string,
+  fn: (sql: postgres.Sql, url: string) => Promise<T>,
+): Promise<T> {
   const admin = process.env.BIGBROTR_BENCH_DATABASE_URL;
   const server = admin ? { adminUrl: admin, stop: async () => {} } : await startTestServer();
   const url = await createDatabase(server.adminUrl, name);
   await applySqlDir(url, initSqlDir(root, 'bigbrotr'));
   const sql = postgres(url, { max: 8, onnotice: () => {} });
   try {
-    return await fn(sql);
+    return await fn(sql, url);
   } finally {
     await sql.end({ timeout: 5 });
     await dropDatabase(server.adminUrl, name);

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { getServiceState, insertEventRelaysCascade, insertRelays } from '../../core/db/store.js';
+import { getServiceState, insertEventRelaysCascade, insertRelays, upsertServiceState } from '../../core/db/store.js';
 import type { NostrEvent } from '../../models/event.js';
 import type { RelayUrl } from '../../models/relay.js';
+import { connectRelay } from '../../nips/nip01/connection.js';
+import { publishEvent } from '../../nips/nip01/publish.js';
 import { generateEvents } from '../../testing/events.js';
 import { startTestRelay, type TestRelay } from '../../testing/relay/relay.js';
 import { recordingDeps } from '../../testing/service-deps.js';
@@ -187,6 +189,74 @@ describe('synchronizer', () => {
       expect(await storedIds(flaky.url)).toEqual(new Set(events.slice(0, 1_500).map((e) => e.id)));
     } finally {
       await flaky.close();
+    }
+  });
+
+  it('syncs priority relays with their own share while the other relays are stuck', async () => {
+    const stuck = await startTestRelay({ events: events.slice(0, 100), misbehave: { stall: true } });
+    const important = await startTestRelay({ events: events.slice(100, 400), info: { supported_nips: [1] } });
+    try {
+      // the stuck relay is the most behind (no cursor), and the network allows one relay at a time
+      await insertRelays(db.sql, [
+        { url: stuck.url as RelayUrl, network: 'local', discoveredAt: 1 },
+        { url: important.url as RelayUrl, network: 'local', discoveredAt: 1 },
+      ]);
+      const behind = {
+        serviceName: 'synchronizer' as const,
+        stateType: 'cursor' as const,
+        stateKey: important.url,
+        stateValue: { timestamp: 1_699_000_001 },
+      };
+      await upsertServiceState(db.sql, [behind]);
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      const withPriority = (priority: string[]) =>
+        config({
+          networks: { clearnet: { enabled: false }, local: { enabled: true, timeout: 3, max_tasks: 1 } },
+          processing: { ...config().processing, priority_relays: priority },
+          timeouts: { idle: 3, max_duration: 2 },
+        });
+      // without priority, the relay queued behind the stuck one gets nothing before the deadline
+      await createSynchronizer(deps, withPriority([])).cycle(new AbortController().signal);
+      expect((await storedIds(important.url)).size).toBe(0);
+      await db.sql`DELETE FROM service_state`;
+      await upsertServiceState(db.sql, [behind]);
+      await createSynchronizer(deps, withPriority([important.url])).cycle(new AbortController().signal);
+      expect(await storedIds(important.url)).toEqual(new Set(events.slice(100, 400).map((e) => e.id)));
+      const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', important.url);
+      expect(cursor?.stateValue).toEqual({ timestamp: NOW });
+    } finally {
+      await stuck.close();
+      await important.close();
+    }
+  });
+
+  it('tails caught-up relays for new events until the deadline, without moving their cursor', async () => {
+    const live = await startTestRelay({ events: events.slice(0, 50), info: { supported_nips: [1] } });
+    try {
+      await insertRelays(db.sql, [{ url: live.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
+      const wallNow = Math.floor(Date.now() / 1000);
+      const deps = { ...recordingDeps(db.sql, { now: () => wallNow }), pool };
+      const tailing = config({
+        processing: { ...config().processing, live_tail: true, until: NOW },
+        timeouts: { idle: 3, max_duration: 3 },
+      });
+      const cycle = createSynchronizer(deps, tailing).cycle(new AbortController().signal);
+      // once the tail subscription is open, a new event reaches the relay
+      const fresh = generateEvents(1, { seed: 99, createdAt: () => wallNow + 1 })[0] as NostrEvent;
+      const started = Date.now();
+      while (!deps.gauges.get('tail_relays') && Date.now() - started < 5_000)
+        await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 200));
+      const client = await connectRelay(live.url, { allowLocal: true, network: 'local' });
+      if (!client.ok) throw new Error(client.reason);
+      await using conn = client.value;
+      expect((await publishEvent(conn, fresh)).ok).toBe(true);
+      await cycle;
+      expect((await storedIds(live.url)).has(fresh.id)).toBe(true);
+      const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', live.url);
+      expect(cursor?.stateValue).toEqual({ timestamp: NOW });
+    } finally {
+      await live.close();
     }
   });
 });
