@@ -1,4 +1,6 @@
 /** The CLI run from source (tests spawn it as a real process to kill it, signal it, restart it). */
+import { installProcessGuards } from '../cli/guard.js';
 import { main } from '../cli/main.js';
 
+installProcessGuards();
 process.exit(await main(process.argv.slice(2)));

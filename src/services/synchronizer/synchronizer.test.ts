@@ -5,7 +5,7 @@ import type { RelayUrl } from '../../models/relay.js';
 import { connectRelay } from '../../nips/nip01/connection.js';
 import { publishEvent } from '../../nips/nip01/publish.js';
 import { generateEvents } from '../../testing/events.js';
-import { startTestRelay, type TestRelay } from '../../testing/relay/relay.js';
+import { type Misbehaviour, startTestRelay, type TestRelay } from '../../testing/relay/relay.js';
 import { recordingDeps } from '../../testing/service-deps.js';
 import { useTestDatabase } from '../../testing/vitest/db.js';
 import { createVerifierPool, type VerifierPool } from '../../utils/verifier/pool.js';
@@ -260,3 +260,67 @@ describe('synchronizer', () => {
     }
   });
 });
+
+describe('synchronizer against hostile relays', () => {
+  const history = generateEvents(600, { seed: 31, createdAt: (i) => NOW - 2 * 86_400 + i * 250 });
+  // all: archived completely; some: only what could be proven, the cursor kept before the rest; none: nothing
+  const cases: { name: string; misbehave: Misbehaviour; stored: 'all' | 'some' | 'none' }[] = [
+    { name: 'ignores until', misbehave: { ignoreUntil: true }, stored: 'some' },
+    { name: 'returns more than limit (a flood)', misbehave: { ignoreLimit: true }, stored: 'all' },
+    { name: 'sends garbage frames', misbehave: { garbage: true }, stored: 'all' },
+    { name: 'sends events under a subscription never opened', misbehave: { wrongSubId: true }, stored: 'none' },
+    { name: 'never sends EOSE', misbehave: { noEose: true }, stored: 'some' },
+    { name: 'drips one byte at a time', misbehave: { dripMs: 1 }, stored: 'some' },
+  ];
+  for (const c of cases) {
+    it(`a relay that ${c.name}: bounded, nothing foreign stored, no cursor past what was stored`, async () => {
+      const bad = await startTestRelay({
+        events: history,
+        info: { supported_nips: [1], limitation: { max_limit: 100 } },
+        misbehave: c.misbehave,
+      });
+      try {
+        await insertRelays(db.sql, [{ url: bad.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
+        const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+        await createSynchronizer(deps, config({ timeouts: { idle: 2, max_duration: 8 } })).cycle(
+          new AbortController().signal,
+        );
+        const stored = await storedIds(bad.url);
+        const served = new Set(history.map((e) => e.id));
+        expect([...stored].every((id) => served.has(id))).toBe(true);
+        const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', bad.url);
+        if (c.stored === 'all') expect(stored).toEqual(served);
+        if (c.stored === 'none') expect(stored.size).toBe(0);
+        if (c.stored === 'some') expect(Number(cursor?.stateValue.timestamp ?? 0)).toBeLessThan(NOW);
+        // 'none': the relay answered every REQ with EOSE alone, so its cursor may move
+        if (c.stored !== 'none') await expectCursorBehindStored(bad.url, history);
+      } finally {
+        await bad.close();
+      }
+    }, 20_000);
+  }
+
+  it('archives events at created_at 0, 1 and on from since 0 (no window below zero)', async () => {
+    const early = generateEvents(20, { seed: 32, createdAt: (i) => (i < 3 ? 0 : i < 6 ? 1 : i) });
+    const relay = await startTestRelay({ events: early, info: { supported_nips: [1], limitation: { max_limit: 5 } } });
+    try {
+      await insertRelays(db.sql, [{ url: relay.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      await createSynchronizer(deps, config({ processing: { ...config().processing, since: 0 } })).cycle(
+        new AbortController().signal,
+      );
+      expect(await storedIds(relay.url)).toEqual(new Set(early.map((e) => e.id)));
+    } finally {
+      await relay.close();
+    }
+  });
+});
+
+/** Every served event at or before the relay's cursor is stored. */
+async function expectCursorBehindStored(url: string, served: readonly NostrEvent[]): Promise<void> {
+  const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', url);
+  if (!cursor) return;
+  const stored = await storedIds(url);
+  const c = Number(cursor.stateValue.timestamp);
+  expect(served.filter((e) => e.created_at <= c).every((e) => stored.has(e.id))).toBe(true);
+}
