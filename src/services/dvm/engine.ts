@@ -3,7 +3,7 @@
  * query engine as the API"). The engine lives in services/api/tables today; when it moves to a shared layer,
  * only this file changes.
  */
-export { type Catalog, loadCatalog } from '../api/tables/catalog.js';
+export { type Catalog, loadCatalog } from '../../core/tables/catalog.js';
 export {
   clip,
   type PageOpts,
@@ -12,4 +12,4 @@ export {
   runTableQuery,
   type TablePage,
   toQueryError,
-} from '../api/tables/query.js';
+} from '../../core/tables/query.js';
