@@ -286,7 +286,7 @@ describe('synchronizer against hostile relays', () => {
           new AbortController().signal,
         );
         const stored = await storedIds(bad.url);
-        const served = new Set(history.map((e) => e.id));
+        const served = new Set<string>(history.map((e) => e.id));
         expect([...stored].every((id) => served.has(id))).toBe(true);
         const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', bad.url);
         if (c.stored === 'all') expect(stored).toEqual(served);
