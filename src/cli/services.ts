@@ -10,6 +10,10 @@ import type { Logger } from '../core/logger.js';
 import { createServiceMetrics } from '../core/metrics.js';
 import type { RunOpts, Service } from '../core/runner.js';
 import type { ServiceDeps } from '../core/service-deps.js';
+import { createApi } from '../services/api/api.js';
+import type { ApiConfig } from '../services/api/config.js';
+import { dashboardRoutes } from '../services/api/dashboard/dashboard.js';
+import { insightRoutes } from '../services/api/insights/insights.js';
 import type { DvmConfig } from '../services/dvm/config.js';
 import { createDvm } from '../services/dvm/dvm.js';
 import type { FinderConfig } from '../services/finder/config.js';
@@ -41,8 +45,8 @@ export interface FactoryContext {
 
 type Factory = (ctx: FactoryContext, config: never) => Service | Promise<Service>;
 
-/** The services that are built, by name. */
-export const SERVICE_FACTORIES: Partial<Record<ServiceCommand, Factory>> = {
+/** Every service, by name. */
+export const SERVICE_FACTORIES: Record<ServiceCommand, Factory> = {
   seeder: (ctx, config: SeederConfig) =>
     createSeeder(
       { ...ctx.deps, readSeedFile: () => readOptional(resolve(ctx.deployment.dir, config.seed.file_path)) },
@@ -70,6 +74,15 @@ export const SERVICE_FACTORIES: Partial<Record<ServiceCommand, Factory>> = {
     );
   },
   refresher: (ctx, config: RefresherConfig) => createRefresher(ctx.deps, config),
+  // the generic table API, the purpose-built endpoints under the prefix and the dashboard at /
+  api: (ctx, config: ApiConfig) =>
+    createApi(ctx.deps, config, {
+      mount: (app) => {
+        const page = { maxPageSize: config.max_page_size, defaultPageSize: config.default_page_size };
+        app.route(config.route_prefix || '/', insightRoutes(ctx.deps, page));
+        app.route('/', dashboardRoutes({ apiPrefix: config.route_prefix, title: config.title }));
+      },
+    }),
   dvm: (ctx, config: DvmConfig) =>
     createDvm({ ...ctx.deps, signer: signerFromEnv(ctx.env, config.keys.keys_env) }, config),
   monitor: async (ctx, config: MonitorConfig) => {
@@ -99,9 +112,8 @@ export async function buildService(
     env: Readonly<Record<string, string | undefined>>;
   },
   run: { once: boolean; signal: AbortSignal },
-): Promise<{ service: Service; runOpts: RunOpts } | undefined> {
+): Promise<{ service: Service; runOpts: RunOpts }> {
   const factory = SERVICE_FACTORIES[name];
-  if (!factory) return undefined;
   const logger = ctx.logger.child({ service: name });
   const metrics = createServiceMetrics(ctx.registry, name);
   const deps: ServiceDeps = { sql: ctx.sql, logger, metrics, batchSize: ctx.batchSize };

@@ -12,7 +12,7 @@ import { signerFromEnv } from '../keys.js';
 import { commandLogger } from '../logging.js';
 import { SERVICE_SCHEMAS } from '../registry.js';
 import { loadBrotrConfig, openDatabase } from '../runtime.js';
-import { type BaseServiceConfig, buildService, SERVICE_FACTORIES } from '../services.js';
+import { type BaseServiceConfig, buildService } from '../services.js';
 
 const OPTIONS = { ...COMMON_OPTIONS, config: { type: 'string' }, once: { type: 'boolean' } } as const;
 
@@ -30,10 +30,6 @@ export async function runServiceCommand(name: string, argv: readonly string[], i
   const schema = SERVICE_SCHEMAS[name as ServiceCommand];
   const path = serviceConfigPath(io.cwd, deployment, name, values.config);
   const config = (await loadConfigFile(path, schema, { env: io.env })) as RunnableConfig;
-  if (!SERVICE_FACTORIES[name as ServiceCommand]) {
-    println(io.stderr, `bigbrotr: ${name}: not implemented yet (its configuration is valid)`);
-    return EXIT.usage;
-  }
   // a service that signs refuses to start without its key, before anything is opened
   const keysEnv = (config as { keys?: { keys_env: string } }).keys?.keys_env;
   if (keysEnv) signerFromEnv(io.env, keysEnv);
@@ -46,7 +42,6 @@ export async function runServiceCommand(name: string, argv: readonly string[], i
     { sql: open.db.sql, logger, registry, deployment, batchSize: brotr.batch.max_size, env: io.env },
     { once: values.once === true, signal: io.stop },
   );
-  if (!built) throw new Error(`no factory for ${name}`);
   await using _metrics = config.metrics.enabled ? await startMetricsServer({ registry, ...config.metrics }) : undefined;
   // `return await`: the database and metrics server must outlive the run (they are disposed on return)
   return await runService(built.service, built.runOpts);
