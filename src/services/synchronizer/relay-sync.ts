@@ -64,6 +64,12 @@ export async function syncRelay(
 ): Promise<RelaySyncResult> {
   const log = d.logger.child({ relay: relay.url });
   const [state] = await getServiceState(d.sql, 'synchronizer', 'cursor', relay.url);
+  const [checkpoint] = await getServiceState(d.sql, 'synchronizer', 'checkpoint', relay.url);
+  const paidAt = Number(checkpoint?.stateValue.payment_required_at ?? 0);
+  if (d.now() - paidAt < d.config.processing.negentropy_reprobe) {
+    log.debug('relay_skipped_payment_required', { since: paidAt });
+    return { complete: false };
+  }
   let since = Math.max(d.config.processing.since, Number(state?.stateValue.timestamp ?? d.config.processing.since));
   if (since >= end) return { complete: true };
   const opened = await openRelay(relay, d, signal);
@@ -144,6 +150,8 @@ async function reqWalk(
       d.metrics.inc('windows_possibly_incomplete', report.incomplete.length);
       if (report.failure) {
         log.info('relay_sync_stopped', { reason: report.failure.reason, at: since });
+        d.metrics.inc(`relay_errors_${report.failure.reason.replaceAll('-', '_')}`);
+        if (report.failure.reason === 'payment-required') await recordPaid(d, relay);
         return { complete: false };
       }
       if (signal.aborted) return { complete: false };
@@ -185,9 +193,25 @@ async function negentropySupported(
       serviceName: 'synchronizer',
       stateType: 'checkpoint',
       stateKey: relay.url,
-      stateValue: { nip77, probed_at: now },
+      stateValue: { ...(state?.stateValue ?? {}), nip77, probed_at: now },
     },
   ]);
   d.logger.debug('negentropy_probed', { relay: relay.url, nip77 });
   return nip77;
+}
+
+/**
+ * A relay that wants payment to be read is recorded in its checkpoint (`payment_required_at`) and skipped
+ * until the re-probe interval has passed (NIP-42 AUTH alone was answered already by the subscription).
+ */
+async function recordPaid(d: RelaySyncDeps, relay: Relay): Promise<void> {
+  const [state] = await getServiceState(d.sql, 'synchronizer', 'checkpoint', relay.url);
+  await upsertServiceState(d.sql, [
+    {
+      serviceName: 'synchronizer',
+      stateType: 'checkpoint',
+      stateKey: relay.url,
+      stateValue: { ...(state?.stateValue ?? {}), payment_required_at: d.now() },
+    },
+  ]);
 }

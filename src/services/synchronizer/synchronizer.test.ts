@@ -4,7 +4,8 @@ import type { NostrEvent } from '../../models/event.js';
 import type { RelayUrl } from '../../models/relay.js';
 import { connectRelay } from '../../nips/nip01/connection.js';
 import { publishEvent } from '../../nips/nip01/publish.js';
-import { generateEvents } from '../../testing/events.js';
+import { createSigner } from '../../nips/signer.js';
+import { generateEvents, testSecretKey } from '../../testing/events.js';
 import { type Misbehaviour, startTestRelay, type TestRelay } from '../../testing/relay/relay.js';
 import { recordingDeps } from '../../testing/service-deps.js';
 import { useTestDatabase } from '../../testing/vitest/db.js';
@@ -189,6 +190,40 @@ describe('synchronizer', () => {
       expect(await storedIds(flaky.url)).toEqual(new Set(events.slice(0, 1_500).map((e) => e.id)));
     } finally {
       await flaky.close();
+    }
+  });
+
+  it('answers NIP-42 AUTH with its key; records a relay that wants payment and skips it', async () => {
+    const authed = await startTestRelay({
+      events: events.slice(0, 200),
+      info: { supported_nips: [1, 42] },
+      authRequired: { read: true },
+    });
+    const paid = await startTestRelay({
+      events: events.slice(200, 300),
+      info: { supported_nips: [1] },
+      misbehave: { refuseReads: 'restricted: payment required to read' },
+    });
+    try {
+      await insertRelays(db.sql, [
+        { url: authed.url as RelayUrl, network: 'local', discoveredAt: 1 },
+        { url: paid.url as RelayUrl, network: 'local', discoveredAt: 1 },
+      ]);
+      const signer = createSigner(testSecretKey(5, 0));
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool, signer };
+      await createSynchronizer(deps, config()).cycle(new AbortController().signal);
+      expect(await storedIds(authed.url)).toEqual(new Set(events.slice(0, 200).map((e) => e.id)));
+      expect((await storedIds(paid.url)).size).toBe(0);
+      expect(deps.counters.get('relay_errors_payment_required')).toBe(1);
+      const [checkpoint] = await getServiceState(db.sql, 'synchronizer', 'checkpoint', paid.url);
+      expect(checkpoint?.stateValue.payment_required_at).toBe(NOW);
+      // skipped on the next cycle: no new connection
+      const before = paid.connections();
+      await createSynchronizer(deps, config()).cycle(new AbortController().signal);
+      expect(paid.connections()).toBe(before);
+    } finally {
+      await authed.close();
+      await paid.close();
     }
   });
 

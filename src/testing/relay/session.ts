@@ -91,6 +91,8 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
 
   function onReq(subId: string, filters: readonly Filter[]): void {
     if (mis().rateLimited) return void send(['CLOSED', subId, 'rate-limited: too many requests']);
+    const refusal = mis().refuseReads;
+    if (refusal !== undefined) return void send(['CLOSED', subId, refusal]);
     if (ctx.authRequired.read && !authed) return void send(['CLOSED', subId, 'auth-required: reading needs AUTH']);
     if (mis().garbage) for (const g of GARBAGE_FRAMES) ws.send(g);
     if (mis().oversizedBytes) send(['NOTICE', 'x'.repeat(mis().oversizedBytes ?? 0)]);

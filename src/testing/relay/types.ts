@@ -29,6 +29,8 @@ export interface Misbehaviour {
   readonly rateLimited?: boolean;
   /** Refuse NEG-OPEN with `NEG-ERR blocked:` when more records than this match (as strfry does). */
   readonly negentropyMaxRecords?: number;
+  /** Refuse every REQ with this CLOSED message (e.g. `restricted: payment required`). */
+  readonly refuseReads?: string;
   /** Refuse every EVENT with this OK message (e.g. `blocked: not on the list`). */
   readonly refuseWrites?: string;
 }
