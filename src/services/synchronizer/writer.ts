@@ -15,12 +15,7 @@
  */
 import type postgres from 'postgres';
 import { withRetry } from '../../core/db/retry.js';
-import {
-  findExistingEventIds,
-  insertEventRelays,
-  insertEventRelaysCascade,
-  upsertServiceState,
-} from '../../core/db/store.js';
+import { findExistingEventIds, insertEventRelays, insertEvents, upsertServiceState } from '../../core/db/store.js';
 import { checkEventStorable, type NostrEvent } from '../../models/event.js';
 import type { Relay } from '../../models/relay.js';
 import type { JsonObject } from '../../models/service-state.js';
@@ -141,12 +136,24 @@ export function createEventWriter(deps: WriterDeps): EventWriter {
     await retrying(() =>
       deps.sql.begin(async (tx) => {
         await tx`SET LOCAL synchronous_commit = off`;
-        const rows = [...p.newRows, ...p.runRows];
-        if (rows.length > 0) await insertEventRelaysCascade(tx, rows);
-        if (p.knownRows.length > 0) {
-          const sorted = [...p.knownRows].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
-          await insertEventRelays(tx, sorted);
-        }
+        // the relays exist (they were claimed from the relay table), so the level-1 functions do: each event
+        // once, then every sighting, both in id order
+        const events = new Map<string, NostrEvent>();
+        for (const r of [...p.newRows, ...p.runRows]) events.set(r.event.id, r.event);
+        if (events.size > 0)
+          await insertEvents(
+            tx,
+            [...events.values()].sort((a, b) => byId(a.id, b.id)),
+          );
+        const sightings = [
+          ...p.knownRows,
+          ...[...p.newRows, ...p.runRows].map((r) => ({
+            eventId: r.event.id,
+            relayUrl: r.relay.url,
+            seenAt: r.seenAt,
+          })),
+        ].sort((a, b) => byId(a.eventId, b.eventId));
+        if (sightings.length > 0) await insertEventRelays(tx, sightings);
       }),
     );
     stats.inserted += p.inserted;
@@ -233,4 +240,8 @@ function boundedIdSet(capacity: number): { has(id: string): boolean; add(id: str
       young.add(id);
     },
   };
+}
+
+function byId(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
