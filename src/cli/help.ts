@@ -62,6 +62,9 @@ database in brotr.yaml (or 'database: embedded') it starts the embedded PostgreS
 the schema on first start. Ctrl-C stops everything cleanly; running it again resumes.
 
 Options:
+  --demo                run against 20 relays started in this process (generated events, no internet
+                        needed): the seed list, networks and intervals are replaced in memory (no file is
+                        changed) so every service completes a cycle within seconds; open the dashboard
   --data-dir DIR        embedded PostgreSQL data directory (default from brotr.yaml, ./data/pg)
 ${COMMON}`,
   db: `Usage: bigbrotr db init|verify [options]

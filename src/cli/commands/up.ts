@@ -1,15 +1,18 @@
 /**
  * `bigbrotr up`: the whole pipeline in one process on one machine: the seeder once, then every built
- * continuous service on one shared database pool and metrics registry, until SIGINT/SIGTERM.
+ * continuous service on one shared database pool and metrics registry, until SIGINT/SIGTERM. With `--demo`,
+ * against a relay farm started in the same process (demo.ts).
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { Registry } from 'prom-client';
 import { loadConfigFile } from '../../core/config/index.js';
 import type { Logger } from '../../core/logger.js';
 import { startMetricsServer } from '../../core/metrics.js';
 import { runService } from '../../core/runner.js';
 import { COMMON_OPTIONS, parseCommand } from '../args.js';
-import { resolveDeployment, serviceConfigPath } from '../deployment.js';
+import { demoConfig, seedDemoCandidates, startDemoFarm } from '../demo.js';
+import { type DeploymentPaths, resolveDeployment, serviceConfigPath } from '../deployment.js';
 import { EXIT } from '../errors.js';
 import { SERVICE_NAMES, type ServiceCommand } from '../help.js';
 import type { CliIo } from '../io.js';
@@ -22,18 +25,21 @@ type UpConfig = BaseServiceConfig & {
   readonly metrics: { enabled: boolean; host: string; port: number; path: string };
 };
 
-/** Run `bigbrotr up` until SIGINT/SIGTERM. */
+const UP_OPTIONS = { ...COMMON_OPTIONS, demo: { type: 'boolean' } } as const;
+
+/** Run `bigbrotr up` (or `up --demo`) until SIGINT/SIGTERM. */
 export async function upCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parseCommand('up', argv, COMMON_OPTIONS);
+  const { values } = parseCommand('up', argv, UP_OPTIONS);
   const deployment = resolveDeployment(io.cwd, values.deployment, values['brotr-config']);
   const logger = commandLogger(io, values, 'up');
+  // why: every service and every cycle listens to the stop signal; a dozen listeners is expected, not a leak
+  setMaxListeners(100, io.stop);
   // every built service, seeder first (see the README's status table)
   const names = SERVICE_NAMES.filter((n) => SERVICE_FACTORIES[n]);
-  const configs = new Map<ServiceCommand, UpConfig>();
-  for (const name of names) {
-    const path = serviceConfigPath(io.cwd, deployment, name);
-    configs.set(name, (await loadConfigFile(path, SERVICE_SCHEMAS[name], { env: io.env })) as UpConfig);
-  }
+  const loaded = await loadConfigs(names, deployment, io);
+  await using demo = values.demo ? await startDemoFarm({ logger }) : undefined;
+  const now = Math.floor(Date.now() / 1000);
+  const configs = demo ? demoConfigs(loaded, now) : loaded;
   const env = withRunKey(io.env, configs, logger);
   await using open = await openDatabase(deployment, io, logger, { schema: 'verify' });
   const registry = new Registry();
@@ -41,7 +47,7 @@ export async function upCommand(argv: readonly string[], io: CliIo): Promise<num
   const build = async (name: ServiceCommand, once: boolean) => {
     const built = await buildService(name, configs.get(name) as UpConfig, ctx, { once, signal: io.stop });
     if (!built) throw new Error(`no factory for ${name}`);
-    return runService(built.service, built.runOpts);
+    return await runService(built.service, built.runOpts);
   };
   // One process, one registry: the first service config with metrics enabled says where to serve it.
   const metricsAt = [...configs.values()].find((c) => c.metrics.enabled)?.metrics;
@@ -50,13 +56,47 @@ export async function upCommand(argv: readonly string[], io: CliIo): Promise<num
     deployment: deployment.name,
     database: open.db.target,
     embedded: Boolean(open.embedded),
-    services: names.join(','),
+    services: (demo ? names.filter((n) => n !== 'seeder') : names).join(','),
   });
+  if (demo) {
+    const inserted = await seedDemoCandidates(open.db.sql, demo.urls, now);
+    logDemoReady(logger, { relays: demo.urls.length, inserted }, configs.get('api'));
+  }
   io.stop.addEventListener('abort', () => logger.info('up_stopping'), { once: true });
-  const seeded = configs.has('seeder') ? await build('seeder', true) : EXIT.ok;
+  // The demo seeds the farm itself, then validates once so the first monitor and synchronizer cycles see it.
+  const primers: ServiceCommand[] = demo ? ['validator'] : ['seeder'];
+  const primed: Record<string, number> = {};
+  for (const name of primers.filter((n) => configs.has(n))) primed[name] = await build(name, true);
   const codes = await Promise.all(names.filter((n) => n !== 'seeder').map((n) => build(n, false)));
-  logger.info('up_stopped', { seeder: seeded, services: codes.join(',') });
+  logger.info('up_stopped', { ...primed, services: codes.join(',') });
   return codes.some((c) => c !== EXIT.ok) ? EXIT.failure : EXIT.ok;
+}
+
+async function loadConfigs(
+  names: readonly ServiceCommand[],
+  deployment: DeploymentPaths,
+  io: CliIo,
+): Promise<Map<ServiceCommand, UpConfig>> {
+  const configs = new Map<ServiceCommand, UpConfig>();
+  for (const name of names) {
+    const path = serviceConfigPath(io.cwd, deployment, name);
+    configs.set(name, (await loadConfigFile(path, SERVICE_SCHEMAS[name], { env: io.env })) as UpConfig);
+  }
+  return configs;
+}
+
+/** The loaded configs pointed at the demo farm, in memory only. */
+function demoConfigs(loaded: ReadonlyMap<ServiceCommand, UpConfig>, now: number): Map<ServiceCommand, UpConfig> {
+  return new Map([...loaded].map(([name, config]) => [name, demoConfig(name, config, now)]));
+}
+
+function logDemoReady(logger: Logger, farm: { relays: number; inserted: number }, api: UpConfig | undefined): void {
+  const port = (api as { port?: number } | undefined)?.port;
+  logger.info('demo_ready', {
+    ...farm,
+    ...(port ? { dashboard: `http://127.0.0.1:${port}/` } : { dashboard: 'none (the api service is not built)' }),
+    hint: 'Ctrl-C stops the services and the farm; run it again to resume',
+  });
 }
 
 /**

@@ -1,0 +1,53 @@
+/** SQL pieces shared by the insight queries: cancellation by AbortSignal and defensive reads of JSONB facts. */
+import type postgres from 'postgres';
+
+/** A postgres.js client (pool or transaction). */
+export type Sql = postgres.Sql | postgres.TransactionSql;
+
+/** A composable SQL fragment. */
+export type Fragment = postgres.PendingQuery<postgres.Row[]>;
+
+/** Run a query, cancelling it on the server when `signal` aborts (the request's deadline or a client gone). */
+export async function cancellable<Q extends PromiseLike<unknown> & { cancel(): unknown }>(
+  query: Q,
+  signal?: AbortSignal,
+): Promise<Awaited<Q>> {
+  if (!signal) return await query;
+  signal.throwIfAborted();
+  const onAbort = (): void => void query.cancel();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await query;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** A JSONB value as float8 when it is a JSON number, NULL otherwise (stored documents are not trusted blindly). */
+export function jsonNumber(sql: Sql, value: Fragment): Fragment {
+  return sql`CASE WHEN jsonb_typeof(${value}) = 'number' THEN (${value} #>> '{}')::float8 END`;
+}
+
+/** A JSONB value as text when it is a JSON string, NULL otherwise. */
+export function jsonText(sql: Sql, value: Fragment): Fragment {
+  return sql`CASE WHEN jsonb_typeof(${value}) = 'string' THEN ${value} #>> '{}' END`;
+}
+
+/** `a AND b AND …` (TRUE when empty). */
+export function allOf(sql: Sql, conds: readonly Fragment[]): Fragment {
+  let acc: Fragment | undefined;
+  for (const c of conds) acc = acc ? sql`${acc} AND ${c}` : sql`${c}`;
+  return acc ?? sql`TRUE`;
+}
+
+/** A number from a database value that may arrive as a string (int8, numeric) or null. */
+export function toNumber(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Hex of a bytea value (null stays null). */
+export function toHex(v: unknown): string | null {
+  return Buffer.isBuffer(v) ? v.toString('hex') : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : null;
+}
