@@ -14,6 +14,7 @@ import { createApi } from '../services/api/api.js';
 import type { ApiConfig } from '../services/api/config.js';
 import { dashboardRoutes } from '../services/api/dashboard/dashboard.js';
 import { insightRoutes } from '../services/api/insights/insights.js';
+import { insightOpenApiPaths } from '../services/api/insights/openapi.js';
 import type { DvmConfig } from '../services/dvm/config.js';
 import { createDvm } from '../services/dvm/dvm.js';
 import type { FinderConfig } from '../services/finder/config.js';
@@ -77,6 +78,7 @@ export const SERVICE_FACTORIES: Record<ServiceCommand, Factory> = {
   // the generic table API, the purpose-built endpoints under the prefix and the dashboard at /
   api: (ctx, config: ApiConfig) =>
     createApi(ctx.deps, config, {
+      openapiPaths: insightOpenApiPaths(config.route_prefix),
       mount: (app) => {
         const page = { maxPageSize: config.max_page_size, defaultPageSize: config.default_page_size };
         app.route(config.route_prefix || '/', insightRoutes(ctx.deps, page));

