@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -242,4 +243,37 @@ describe('up --demo', () => {
       await Promise.allSettled(runs.map((r) => r.done));
     }
   }, 240_000);
+});
+
+describe('up --demo as a process', () => {
+  it('stops cleanly on a terminal Ctrl-C (SIGINT to its whole process group) and exits 0', async () => {
+    const dataDir = join(await mkdtemp(join(tmpdir(), 'bb-demo-sigint-')), 'pg');
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      BIGBROTR_DATA_DIR: dataDir,
+      API_PORT: String(await freePort()),
+    };
+    for (const key of Object.keys(env)) if (key.startsWith('DB_')) delete env[key];
+    // detached: its own process group, as a shell gives a foreground job
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/testing/cli-entry.ts', 'up', '--demo'], {
+      cwd: repo,
+      env,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr?.on('data', (d) => {
+      err += String(d);
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const started = Date.now();
+    // Ctrl-C while the first cycles are writing
+    while (!/validator: cycle_completed/.test(err) && Date.now() - started < 90_000) await sleep(50);
+    expect(err).toMatch(/validator: cycle_completed/);
+    process.kill(-(child.pid as number), 'SIGINT');
+    expect(await exited).toBe(0);
+    expect(err).toContain('up_stopped');
+    // the database outlived the services: no cycle lost its writes to a server shut down under it
+    expect(err).not.toMatch(/cycle_failed|db_retry/);
+  }, 150_000);
 });
