@@ -58,14 +58,14 @@ const HELP: Readonly<Record<string, string>> = {
 
 Run the whole pipeline in one process: the seeder once, then every continuous service (finder, validator,
 monitor, synchronizer, refresher, api with the dashboard, dvm where its keys are configured). With no
-database in brotr.yaml (or 'database: embedded') it starts the embedded PostgreSQL in ./data/pg and creates
-the schema on first start. Ctrl-C stops everything cleanly; running it again resumes.
+database in brotr.yaml (or 'database: embedded') it starts the embedded PostgreSQL in ./data/bigbrotr/pg
+(BIGBROTR_DATA_DIR changes it) and creates the schema on first start; the dashboard is at
+http://127.0.0.1:8080/ (API_PORT changes it). Ctrl-C stops everything cleanly; running it again resumes.
 
 Options:
   --demo                run against 20 relays started in this process (generated events, no internet
                         needed): the seed list, networks and intervals are replaced in memory (no file is
                         changed) so every service completes a cycle within seconds; open the dashboard
-  --data-dir DIR        embedded PostgreSQL data directory (default from brotr.yaml, ./data/pg)
 ${COMMON}`,
   db: `Usage: bigbrotr db init|verify [options]
 
