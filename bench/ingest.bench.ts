@@ -4,7 +4,7 @@
  * /proc/<pid>/status VmHWM) → parse → dedupe → verify on the pool → PostgreSQL. First run: every event new;
  * second run (cursors reset, a fifth of the events deleted): 80 % already stored.
  * BIGBROTR_BENCH_INGEST_RELAYS × BIGBROTR_BENCH_INGEST_EVENTS (default 50 × 20,000 = 1,000,000);
- * BIGBROTR_BENCH_INGEST_LIMIT (1,000), BIGBROTR_BENCH_INGEST_BATCH (2,000). Needs `npm run build` (dist/).
+ * BIGBROTR_BENCH_INGEST_LIMIT (500), BIGBROTR_BENCH_INGEST_BATCH (1,000): the spec defaults. Needs `npm run build` (dist/).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -65,8 +65,8 @@ async function runSynchronizer(
 export default async function bench(): Promise<string[]> {
   const relays = Number(process.env.BIGBROTR_BENCH_INGEST_RELAYS ?? 50);
   const perRelay = Number(process.env.BIGBROTR_BENCH_INGEST_EVENTS ?? 20_000);
-  const limit = Number(process.env.BIGBROTR_BENCH_INGEST_LIMIT ?? 1000);
-  const batch = Number(process.env.BIGBROTR_BENCH_INGEST_BATCH ?? 2000);
+  const limit = Number(process.env.BIGBROTR_BENCH_INGEST_LIMIT ?? 500);
+  const batch = Number(process.env.BIGBROTR_BENCH_INGEST_BATCH ?? 1000);
   const total = relays * perRelay;
   await using farm = await startChildFarm({
     count: relays,

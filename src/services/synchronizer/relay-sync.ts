@@ -79,36 +79,41 @@ export async function syncRelay(
     return { complete: false };
   }
   await using conn = opened.value;
-  const fetch = connectionFetcher(conn, { idleTimeoutMs: d.config.timeouts.idle * 1000 });
-  const emit = (events: import('../../models/event.js').NostrEvent[]) => d.writer.add(relay, events);
-  const mark = (until: number): void => d.writer.mark(relay, { timestamp: until });
-  const nip77 = d.config.processing.negentropy && (await negentropySupported(conn, relay, d, signal));
+  try {
+    const fetch = connectionFetcher(conn, { idleTimeoutMs: d.config.timeouts.idle * 1000 });
+    const emit = (events: import('../../models/event.js').NostrEvent[]) => d.writer.add(relay, events);
+    const mark = (until: number): void => d.writer.mark(relay, { timestamp: until });
+    const nip77 = d.config.processing.negentropy && (await negentropySupported(conn, relay, d, signal));
 
-  if (nip77 && d.filters.length === 1) {
-    const before = { in: conn.stats.bytesIn, out: conn.stats.bytesOut };
-    const report = await negentropyWalk(conn, fetch, d.filters[0] as Filter, {
-      since,
-      until: end,
-      held: (s, u) => heldItems(d.sql, relay.url, s, u),
-      emit,
-      windowDone: mark,
-      signal,
-    });
-    d.metrics.inc('negentropy_windows', report.windows);
-    d.metrics.inc('negentropy_requests', report.requests);
-    d.metrics.inc('negentropy_blocked', report.blocked);
-    d.metrics.inc('negentropy_events_fetched', report.fetched);
-    d.metrics.inc('negentropy_events_skipped', report.skipped);
-    d.metrics.inc('negentropy_bytes', conn.stats.bytesIn + conn.stats.bytesOut - before.in - before.out);
-    if (report.reachedUntil !== undefined) since = report.reachedUntil + 1;
-    if (since > end) return { complete: true };
-    if (signal.aborted) return { complete: false };
-    if (report.failure) {
-      d.metrics.inc('negentropy_fallbacks');
-      log.info('negentropy_fallback', { reason: report.failure, from: since });
+    if (nip77 && d.filters.length === 1) {
+      const before = { in: conn.stats.bytesIn, out: conn.stats.bytesOut };
+      const report = await negentropyWalk(conn, fetch, d.filters[0] as Filter, {
+        since,
+        until: end,
+        held: (s, u) => heldItems(d.sql, relay.url, s, u),
+        emit,
+        windowDone: mark,
+        signal,
+      });
+      d.metrics.inc('negentropy_windows', report.windows);
+      d.metrics.inc('negentropy_requests', report.requests);
+      d.metrics.inc('negentropy_blocked', report.blocked);
+      d.metrics.inc('negentropy_events_fetched', report.fetched);
+      d.metrics.inc('negentropy_events_skipped', report.skipped);
+      d.metrics.inc('negentropy_bytes', conn.stats.bytesIn + conn.stats.bytesOut - before.in - before.out);
+      if (report.reachedUntil !== undefined) since = report.reachedUntil + 1;
+      if (since > end) return { complete: true };
+      if (signal.aborted) return { complete: false };
+      if (report.failure) {
+        d.metrics.inc('negentropy_fallbacks');
+        log.info('negentropy_fallback', { reason: report.failure, from: since });
+      }
     }
+    return await reqWalk(conn, fetch, relay, { since, end, emit, mark, nip77 }, d, signal);
+  } finally {
+    // every byte of the connection, both ways (what negentropy saves shows here)
+    d.metrics.inc('relay_bytes', conn.stats.bytesIn + conn.stats.bytesOut);
   }
-  return await reqWalk(conn, fetch, relay, { since, end, emit, mark, nip77 }, d, signal);
 }
 
 /** Walk [since, end] with REQ windows: a day, doubling while empty. */
@@ -145,6 +150,7 @@ async function reqWalk(
       });
       limit = report.limit; // a cap learned on this relay holds for its next windows
       windowEvents += report.events;
+      d.metrics.inc('req_requests', report.requests);
       for (const gap of report.incomplete)
         log.warn('window_possibly_incomplete', { second: gap.second, seen: gap.seen });
       d.metrics.inc('windows_possibly_incomplete', report.incomplete.length);
