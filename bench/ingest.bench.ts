@@ -39,11 +39,15 @@ async function runSynchronizer(
   };
   const started = performance.now();
   const nodeArgs = process.env.BIGBROTR_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, 'bin/bigbrotr.js', 'synchronizer', '--once', '--config', config], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, 'bin/bigbrotr.js', 'synchronizer', '--once', '--config', config],
+    {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr += String(d);

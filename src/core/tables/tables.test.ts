@@ -1,9 +1,9 @@
 import postgres from 'postgres';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { insertEventRelaysCascade, insertRelays } from '../db/store.js';
 import type { RelayUrl } from '../../models/relay.js';
 import { generateEvents } from '../../testing/events.js';
 import { useTestDatabase } from '../../testing/vitest/db.js';
+import { insertEventRelaysCascade, insertRelays } from '../db/store.js';
 import { type Catalog, loadCatalog, type TableInfo } from './catalog.js';
 import {
   getByPrimaryKey,

@@ -12,6 +12,8 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { isConnectError } from '../../core/db/errors.js';
 import type { ServiceDeps } from '../../core/service-deps.js';
+import type { Catalog } from '../../core/tables/catalog.js';
+import { toQueryError } from '../../core/tables/query.js';
 import { type CatalogSource, createCatalogSource } from './catalog-source.js';
 import type { ApiConfig } from './config.js';
 import { mountDocs } from './docs.js';
@@ -19,8 +21,6 @@ import { type ApiEnv, type ApiHono, deadline, jsonError, sendQueryError } from '
 import { buildOpenApi } from './openapi.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOpts, rateLimit } from './rate-limit.js';
 import { mountSchemaRoutes, mountTableRoutes } from './routes.js';
-import type { Catalog } from '../../core/tables/catalog.js';
-import { toQueryError } from '../../core/tables/query.js';
 
 /** The API's collaborators. `rateLimit` defaults to 20 requests/s with bursts of 100 per client; false disables it. */
 export interface ApiDeps extends ServiceDeps {

@@ -4,15 +4,6 @@
  */
 import type { Context } from 'hono';
 import type postgres from 'postgres';
-import {
-  type ApiHono,
-  jsonError,
-  pathSegments,
-  remainingMs,
-  requestSignal,
-  sendQueryError,
-  strictQuery,
-} from './http.js';
 import type { Catalog, TableInfo } from '../../core/tables/catalog.js';
 import {
   clip,
@@ -22,6 +13,15 @@ import {
   runTableQuery,
   TableQueryError,
 } from '../../core/tables/query.js';
+import {
+  type ApiHono,
+  jsonError,
+  pathSegments,
+  remainingMs,
+  requestSignal,
+  sendQueryError,
+  strictQuery,
+} from './http.js';
 
 /** What the generic routes need. */
 export interface TableRoutesOpts {
