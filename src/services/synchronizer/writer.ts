@@ -114,14 +114,14 @@ export function createEventWriter(deps: WriterDeps): EventWriter {
         validIds.add(event.id);
       } else if (stored.has(event.id)) knownRows.push({ eventId: event.id, relayUrl: relay.url, seenAt });
       else if (!fresh.has(key(event))) {
-        // seen this run, perhaps in a batch still committing: the cascade waits for that insert, a bare
-        // sighting would break the foreign key
+        // seen this run, perhaps in a batch still committing: inserting the event again waits for that insert
+        // (ON CONFLICT), where a bare sighting could break the foreign key
         runRows.push({ event, relay, seenAt });
       } else stats.invalid += 1;
     }
-    // remembered only once known valid: a later batch may then skip them, and it commits after this one
+    // remembered only once known valid, so later batches skip them (see runRows for why that is safe)
     for (const id of validIds) seen.add(id);
-    return { newRows, knownRows, runRows, inserted: validIds.size, cursors: batch.cursors };
+    return { newRows, knownRows, runRows, inserted: validIds.size };
   };
 
   const retrying = <T>(fn: () => Promise<T>): Promise<T> =>
