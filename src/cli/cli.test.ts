@@ -1,7 +1,6 @@
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -10,11 +9,11 @@ import { insertCandidates } from '../core/db/candidates.js';
 import { freePort } from '../core/embedded.js';
 import { validateEvent } from '../models/event.js';
 import type { RelayUrl } from '../models/relay.js';
+import { captureIo } from '../testing/cli-io.js';
 import { createDatabase, dropDatabase, randomDatabaseName } from '../testing/databases.js';
 import { generateEvents } from '../testing/events.js';
 import { startTestRelay } from '../testing/relay/relay.js';
 import { useTestDatabase } from '../testing/vitest/db.js';
-import type { CliIo } from './io.js';
 import { main } from './main.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -41,26 +40,9 @@ async function run(
   stdin = '',
   stop = new AbortController().signal,
 ): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _e, cb) {
-        append(String(chunk));
-        cb();
-      },
-    });
-  const io: CliIo = {
-    stdin: Readable.from([stdin]),
-    stdout: sink((s) => (out += s)),
-    stderr: sink((s) => (err += s)),
-    env,
-    cwd: repo,
-    isTty: false,
-    stop,
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
+  const captured = captureIo(env, { stdin, stop });
+  const code = await main(argv, captured.io);
+  return { code, out: captured.out(), err: captured.err() };
 }
 
 describe('bigbrotr CLI basics', () => {
@@ -244,21 +226,11 @@ describe('database commands', () => {
       validatorYaml,
       (await readFile(validatorYaml, 'utf8')).replace('clearnet: {enabled: true', 'clearnet: {enabled: false'),
     );
-    let err = '';
-    const io: CliIo = {
-      stdin: Readable.from(['']),
-      stdout: new Writable({ write: (_c, _e, cb) => cb() }),
-      stderr: new Writable({
-        write(chunk, _e, cb) {
-          err += String(chunk);
-          cb();
-        },
-      }),
-      env: { BIGBROTR_DATA_DIR: join(dir, 'pg'), API_PORT: String(await freePort()) },
-      cwd: repo,
-      isTty: false,
-      stop: stop.signal,
-    };
+    const captured = captureIo(
+      { BIGBROTR_DATA_DIR: join(dir, 'pg'), API_PORT: String(await freePort()) },
+      { stop: stop.signal },
+    );
+    const io = captured.io;
     const running = main(['up', '--deployment', deployment], io);
     let exited = false;
     void running.finally(() => {
@@ -267,10 +239,15 @@ describe('database commands', () => {
     // stop once every continuous service has completed a cycle (or after a minute, failing below)
     const services = ['finder', 'validator', 'monitor', 'synchronizer', 'refresher', 'api', 'dvm'];
     const started = Date.now();
-    while (!exited && Date.now() - started < 60_000 && !services.every((s) => err.includes(`${s}: cycle_completed`)))
+    while (
+      !exited &&
+      Date.now() - started < 60_000 &&
+      !services.every((s) => captured.err().includes(`${s}: cycle_completed`))
+    )
       await sleep(100);
     stop.abort();
     expect(await running).toBe(0);
+    const err = captured.err();
     expect(err).toContain('up_ready');
     expect(err).toContain('embedded=true');
     expect(err).toContain('services=seeder,finder,validator,monitor,synchronizer,refresher,api,dvm');

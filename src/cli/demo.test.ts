@@ -2,16 +2,15 @@ import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../core/config/index.js';
 import { freePort, startEmbeddedPostgres } from '../core/embedded.js';
+import { captureIo } from '../testing/cli-io.js';
 import { demoConfig, demoEvents, demoRelayInfo, startDemoFarm } from './demo.js';
 import { SERVICE_NAMES } from './help.js';
-import type { CliIo } from './io.js';
 import { main } from './main.js';
 import { SERVICE_SCHEMAS } from './registry.js';
 
@@ -22,25 +21,12 @@ type Line = { message: string; service: string; at: number } & Record<string, un
 /** Start the CLI in-process; its JSON log lines are readable while it runs. */
 function start(argv: string[], env: Record<string, string>) {
   const stop = new AbortController();
-  let err = '';
-  const io: CliIo = {
-    stdin: Readable.from(['']),
-    stdout: new Writable({ write: (_c, _e, cb) => cb() }),
-    stderr: new Writable({
-      write(chunk, _e, cb) {
-        err += String(chunk);
-        cb();
-      },
-    }),
-    env,
-    cwd: repo,
-    isTty: false,
-    stop: stop.signal,
-  };
-  const done = main([...argv, '--log-format', 'json'], io);
+  const captured = captureIo(env, { stop: stop.signal });
+  const done = main([...argv, '--log-format', 'json'], captured.io);
   // complete lines only: a chunk may end mid-line
   const lines = (): Line[] =>
-    err
+    captured
+      .err()
       .split('\n')
       .slice(0, -1)
       .flatMap((l) => {
@@ -52,7 +38,7 @@ function start(argv: string[], env: Record<string, string>) {
   void done.then((code) => {
     exited = code;
   });
-  return { done, lines, stop: () => stop.abort(), err: () => err, exited: () => exited };
+  return { done, lines, stop: () => stop.abort(), err: captured.err, exited: () => exited };
 }
 
 type Running = ReturnType<typeof start>;
