@@ -4,7 +4,9 @@
  * /proc/<pid>/status VmHWM) → parse → dedupe → verify on the pool → PostgreSQL. First run: every event new;
  * second run (cursors reset, a fifth of the events deleted): 80 % already stored.
  * BIGBROTR_BENCH_INGEST_RELAYS × BIGBROTR_BENCH_INGEST_EVENTS (default 50 × 20,000 = 1,000,000);
- * BIGBROTR_BENCH_INGEST_LIMIT (500), BIGBROTR_BENCH_INGEST_BATCH (1,000): the spec defaults. Needs `npm run build` (dist/).
+ * BIGBROTR_BENCH_INGEST_LIMIT (500), BIGBROTR_BENCH_INGEST_BATCH (1,000): the spec defaults.
+ * BIGBROTR_BENCH_INGEST_NIP77=1: the farm's relays speak NIP-77 (else they answer NEG-OPEN with a NOTICE, and the
+ * synchronizer walks them with REQ windows). Needs `npm run build` (dist/).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { insertRelays } from '../src/core/db/store.js';
 import type { RelayUrl } from '../src/models/relay.js';
+import { cliDatabaseEnv } from '../src/testing/cli-env.js';
 import { startChildFarm } from './farm-child.js';
 import { mib, withBenchDatabase } from './service-bench.js';
 
@@ -24,19 +27,7 @@ async function runSynchronizer(
   url: string,
   config: string,
 ): Promise<{ seconds: number; peak: number; stderr: string }> {
-  const u = new URL(url);
-  const env = {
-    ...process.env,
-    DB_EMBEDDED: 'false',
-    DB_HOST: u.hostname,
-    DB_PORT: u.port || '5432',
-    DB_NAME: u.pathname.slice(1),
-    DB_USER: decodeURIComponent(u.username),
-    DB_WRITER_USER: decodeURIComponent(u.username),
-    DB_ADMIN_PASSWORD: decodeURIComponent(u.password),
-    DB_WRITER_PASSWORD: decodeURIComponent(u.password),
-    NOSTR_PRIVATE_KEY: '33'.repeat(32),
-  };
+  const env = { ...process.env, ...cliDatabaseEnv(url), NOSTR_PRIVATE_KEY: '33'.repeat(32) };
   const started = performance.now();
   const nodeArgs = process.env.BIGBROTR_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(
@@ -72,11 +63,12 @@ export default async function bench(): Promise<string[]> {
   const limit = Number(process.env.BIGBROTR_BENCH_INGEST_LIMIT ?? 500);
   const batch = Number(process.env.BIGBROTR_BENCH_INGEST_BATCH ?? 1000);
   const total = relays * perRelay;
+  const nip77 = process.env.BIGBROTR_BENCH_INGEST_NIP77 === '1';
   await using farm = await startChildFarm({
     count: relays,
     eventsPerRelay: perRelay,
     poolSize: total,
-    info: { supported_nips: [1, 11], limitation: { max_limit: 5000 } },
+    info: { supported_nips: nip77 ? [1, 11, 77] : [1, 11], limitation: { max_limit: 5000 } },
   });
   const dir = await mkdtemp(join(tmpdir(), 'bb-ingest-'));
   const config = join(dir, 'synchronizer.yaml');
@@ -108,7 +100,7 @@ export default async function bench(): Promise<string[]> {
       if (after?.n !== total) throw new Error(`second run: stored ${after?.n} of ${total} events`);
       const stillStored = 100 - (100 * (gone?.n ?? 0)) / total;
       return [
-        `${total.toLocaleString('en-US')} events from ${relays} relays of a farm in a child process; the synchronizer CLI (dist) in its own process; limit ${limit}, batches of ${batch}`,
+        `${total.toLocaleString('en-US')} events from ${relays} relays (${nip77 ? 'NIP-77' : 'REQ only'}) of a farm in a child process; the synchronizer CLI (dist) in its own process; limit ${limit}, batches of ${batch}`,
         `all new: ${fresh.seconds.toFixed(1)} s, ${rate(total, fresh.seconds)}; synchronizer peak RSS (VmHWM) ${mib(fresh.peak)}`,
         `${stillStored.toFixed(1)} % already stored (cursors reset): ${again.seconds.toFixed(1)} s, ${rate(total, again.seconds)}; peak RSS ${mib(again.peak)}`,
       ];

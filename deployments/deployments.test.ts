@@ -976,6 +976,8 @@ describe('Dockerfile', () => {
     expect(all('ARG')).toContain('DEPLOYMENT=bigbrotr');
     expect(all('USER')).toEqual(['node']);
     expect(text).toContain('npm ci');
+    // npm ci --ignore-scripts skips the postinstall that applies patches/
+    expect(text).toContain('npx patch-package --error-on-fail');
     expect(text).toContain('npm rebuild bcrypto');
     expect(text).toContain('npm prune --omit=dev');
   });

@@ -9,6 +9,7 @@ import { insertCandidates } from '../core/db/candidates.js';
 import { freePort } from '../core/embedded.js';
 import { validateEvent } from '../models/event.js';
 import type { RelayUrl } from '../models/relay.js';
+import { cliDatabaseEnv } from '../testing/cli-env.js';
 import { captureIo } from '../testing/cli-io.js';
 import { createDatabase, dropDatabase, randomDatabaseName } from '../testing/databases.js';
 import { generateEvents } from '../testing/events.js';
@@ -19,20 +20,7 @@ import { main } from './main.js';
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const db = useTestDatabase('bigbrotr');
 
-function dbEnv(): Record<string, string> {
-  const u = new URL(db.url);
-  return {
-    DB_EMBEDDED: 'false',
-    DB_HOST: u.hostname,
-    DB_PORT: u.port || '5432',
-    DB_NAME: u.pathname.slice(1),
-    DB_USER: decodeURIComponent(u.username),
-    DB_ADMIN_PASSWORD: decodeURIComponent(u.password),
-    // services connect as their own role (pool: in their YAML); the test server's admin plays every role
-    DB_WRITER_USER: decodeURIComponent(u.username),
-    DB_WRITER_PASSWORD: decodeURIComponent(u.password),
-  };
-}
+const dbEnv = (): Record<string, string> => cliDatabaseEnv(db.url);
 
 async function run(
   argv: string[],

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { userInfo } from 'node:os';
+import { totalmem, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 /** Options of the embedded server. */
@@ -35,6 +35,31 @@ export interface EmbeddedServer extends AsyncDisposable {
 /** Raised when the embedded server cannot be initialised or started. */
 export class EmbeddedPostgresError extends Error {
   override name = 'EmbeddedPostgresError';
+}
+
+/**
+ * Server settings for an archive on one machine, scaled to its memory: with the compiled-in defaults (128 MB of
+ * shared buffers, a checkpoint every 1 GB of WAL) inserts into the random-keyed event indexes miss the buffer
+ * cache and write a full page image after each checkpoint (PostgreSQL 15 alone, 300,000 events with sightings:
+ * 11,000 events/s with the defaults, 13,000 with these settings).
+ * Shared buffers are an eighth of the memory (at least 128 MB, at most 2 GB: the machine is shared with the
+ * services); the deployments' postgresql.conf is the reference for a dedicated server.
+ */
+export function embeddedSettings(totalMemBytes: number): Record<string, string> {
+  const mb = Math.floor(totalMemBytes / 2 ** 20);
+  return {
+    shared_buffers: `${Math.min(2048, Math.max(128, Math.floor(mb / 8)))}MB`,
+    effective_cache_size: `${Math.max(512, Math.floor(mb / 2))}MB`,
+    max_wal_size: '4GB',
+    min_wal_size: '512MB',
+    checkpoint_timeout: '15min',
+    checkpoint_completion_target: '0.9',
+    wal_buffers: '16MB',
+    maintenance_work_mem: '256MB',
+    work_mem: '16MB',
+    random_page_cost: '1.1',
+    jit: 'off',
+  };
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -68,7 +93,13 @@ export async function startEmbeddedPostgres(opts: EmbeddedOpts): Promise<Embedde
     persistent: true,
     createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      ...Object.entries(embeddedSettings(totalmem())).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    ],
     onLog: (line) => opts.log?.(line.trim()),
     onError: (err) => opts.log?.(`error: ${String(err)}`),
   });

@@ -7,6 +7,7 @@ import { deleteOrphanEvents, refreshAllStatistics, refreshView } from './mainten
 import {
   deleteServiceState,
   findExistingEventIds,
+  findStoredSightings,
   getServiceState,
   insertEventRelays,
   insertEventRelaysCascade,
@@ -15,6 +16,7 @@ import {
   insertRelayMetadata,
   insertRelayMetadataCascade,
   insertRelays,
+  sightingKey,
   upsertServiceState,
 } from './store.js';
 
@@ -54,6 +56,15 @@ describe('store', () => {
     const rows = [6, 7, 8].map((n) => ({ event: event(n), relay: relay(9), seenAt: 20 }));
     expect(await insertEventRelaysCascade(db.sql, [...rows, ...rows], { batchSize: 2 })).toBe(3);
     expect(await findExistingEventIds(db.sql, [h(6), h(7), h(99)], { batchSize: 2 })).toEqual(new Set([h(6), h(7)]));
+    const pairs = [
+      { eventId: h(6), relayUrl: relay(9).url },
+      { eventId: h(7), relayUrl: relay(1).url },
+      { eventId: h(99), relayUrl: relay(9).url },
+    ];
+    expect(await findStoredSightings(db.sql, pairs, { batchSize: 2 })).toEqual({
+      events: new Set([h(6), h(7)]),
+      sightings: new Set([sightingKey(h(6), relay(9).url)]),
+    });
   });
 
   it('stores metadata once per content and keeps the time series', async () => {

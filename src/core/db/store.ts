@@ -192,6 +192,47 @@ export function deleteServiceState(
   );
 }
 
+/** What the archive already holds of some sightings: the stored event ids, and the `id relay` pairs already recorded. */
+export interface StoredSightings {
+  readonly events: Set<string>;
+  readonly sightings: Set<string>;
+}
+
+/** The key of a sighting in {@link StoredSightings.sightings}. */
+export const sightingKey = (eventId: string, relayUrl: string): string => `${eventId} ${relayUrl}`;
+
+/**
+ * Which of these sightings' events are stored, and which sightings are already recorded (those need no write at
+ * all): one round trip per batch.
+ */
+export async function findStoredSightings(
+  sql: Sql,
+  pairs: readonly { readonly eventId: string; readonly relayUrl: string }[],
+  opts?: StoreOpts,
+): Promise<StoredSightings> {
+  const found: StoredSightings = { events: new Set(), sightings: new Set() };
+  await sumBatches(pairs, opts, async (b) => {
+    // two correlated EXISTS per pair: always index probes of the one partition concerned, where a join lets the
+    // planner pick a merge join over whole partitions (seen: seq scans and an external sort per batch)
+    const rows = await sql<{ id: Buffer; relay_url: string; stored: boolean; sighted: boolean }[]>`
+      SELECT x.id, x.relay_url,
+        EXISTS (SELECT 1 FROM event e WHERE e.id = x.id) AS stored,
+        EXISTS (SELECT 1 FROM event_relay er WHERE er.event_id = x.id AND er.relay_url = x.relay_url) AS sighted
+      FROM unnest(${bytea(
+        sql,
+        b.map((p) => p.eventId),
+      )}, ${b.map((p) => p.relayUrl)}::text[]) AS x(id, relay_url)`;
+    for (const r of rows) {
+      if (!r.stored) continue;
+      const id = r.id.toString('hex');
+      found.events.add(id);
+      if (r.sighted) found.sightings.add(sightingKey(id, r.relay_url));
+    }
+    return rows.length;
+  });
+  return found;
+}
+
 /** The ids among `ids` that are already stored: one indexed lookup per batch (dedupe before verify). */
 export async function findExistingEventIds(sql: Sql, ids: readonly string[], opts?: StoreOpts): Promise<Set<string>> {
   const found = new Set<string>();

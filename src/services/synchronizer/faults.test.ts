@@ -14,6 +14,7 @@ import { getServiceState, insertRelays } from '../../core/db/store.js';
 import { startEmbeddedPostgres } from '../../core/embedded.js';
 import type { NostrEvent } from '../../models/event.js';
 import type { RelayUrl } from '../../models/relay.js';
+import { cliDatabaseEnv } from '../../testing/cli-env.js';
 import { applySqlDir, createDatabase, initSqlDir } from '../../testing/databases.js';
 import { generateEvents } from '../../testing/events.js';
 import { startTestRelay, type TestRelay } from '../../testing/relay/relay.js';
@@ -49,22 +50,10 @@ const yaml = (extra = '') =>
     extra,
   ].join('\n');
 
-function dbEnv(url: string): Record<string, string> {
-  const u = new URL(url);
-  const user = decodeURIComponent(u.username);
-  const password = decodeURIComponent(u.password);
-  return {
-    DB_EMBEDDED: 'false',
-    DB_HOST: u.hostname,
-    DB_PORT: u.port || '5432',
-    DB_NAME: u.pathname.slice(1),
-    DB_USER: user,
-    DB_ADMIN_PASSWORD: password,
-    DB_WRITER_USER: user,
-    DB_WRITER_PASSWORD: password,
-    NOSTR_PRIVATE_KEY: '22'.repeat(32),
-  };
-}
+const dbEnv = (url: string): Record<string, string> => ({
+  ...cliDatabaseEnv(url),
+  NOSTR_PRIVATE_KEY: '22'.repeat(32),
+});
 
 /** The synchronizer CLI from source, as its own process. */
 function spawnSynchronizer(
@@ -192,7 +181,10 @@ describe('synchronizer and a PostgreSQL restart', () => {
       await server.stop();
       await sleep(1_500);
       server = await startEmbeddedPostgres({ dataDir: pgDir, port });
-      await waitFor(async () => (await count()) === COUNT, 90_000);
+      await waitFor(async () => (await count()) === COUNT, 90_000).catch((err: unknown) => {
+        console.log(run.stderr().slice(-6000));
+        throw err;
+      });
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
       const [row] = await sql<{ events: number }[]>`SELECT count(*)::int AS events FROM event`;

@@ -8,6 +8,7 @@
 import { getServiceState, upsertServiceState } from '../../core/db/store.js';
 import type { Logger } from '../../core/logger.js';
 import type { ServiceMetrics } from '../../core/metrics.js';
+import type { NostrEvent } from '../../models/event.js';
 import type { Relay } from '../../models/relay.js';
 import { connectRelay, type RelayConnection } from '../../nips/nip01/connection.js';
 import type { Filter } from '../../nips/nip01/filter.js';
@@ -81,7 +82,7 @@ export async function syncRelay(
   await using conn = opened.value;
   try {
     const fetch = connectionFetcher(conn, { idleTimeoutMs: d.config.timeouts.idle * 1000 });
-    const emit = (events: import('../../models/event.js').NostrEvent[]) => d.writer.add(relay, events);
+    const emit = (events: NostrEvent[]) => d.writer.add(relay, events);
     const mark = (until: number): void => d.writer.mark(relay, { timestamp: until });
     const nip77 = d.config.processing.negentropy && (await negentropySupported(conn, relay, d, signal));
 
@@ -94,6 +95,15 @@ export async function syncRelay(
         emit,
         windowDone: mark,
         signal,
+        plain: async (s, u) => {
+          let found = 0;
+          const counted = (events: NostrEvent[]) => {
+            found += events.length;
+            return emit(events);
+          };
+          const r = await reqWalk(conn, fetch, relay, { since: s, end: u, emit: counted, mark, nip77 }, d, signal);
+          return r.complete ? found : undefined;
+        },
       });
       d.metrics.inc('negentropy_windows', report.windows);
       d.metrics.inc('negentropy_requests', report.requests);
@@ -124,7 +134,7 @@ async function reqWalk(
   o: {
     since: number;
     end: number;
-    emit: (events: import('../../models/event.js').NostrEvent[]) => Promise<void>;
+    emit: (events: NostrEvent[]) => Promise<void>;
     mark: (until: number) => void;
     nip77: boolean;
   },

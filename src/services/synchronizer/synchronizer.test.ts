@@ -67,6 +67,14 @@ describe('synchronizer', () => {
     // a second cycle finds the relay up to date
     await createSynchronizer(deps, config()).cycle(new AbortController().signal);
     expect(deps.gauges.get('relays_seen')).toBe(0);
+    // with the cursor forgotten, every event comes again: all duplicates, the first sightings kept
+    await db.sql`DELETE FROM service_state WHERE service_name = 'synchronizer'`;
+    const again = { ...recordingDeps(db.sql, { now: () => NOW + 60 }), pool };
+    await createSynchronizer(again, config()).cycle(new AbortController().signal);
+    expect(again.counters.get('events_inserted') ?? 0).toBe(0);
+    expect(again.counters.get('events_duplicate')).toBe(events.length);
+    const seen = await db.sql`SELECT DISTINCT seen_at FROM event_relay WHERE relay_url = ${relay.url}`;
+    expect(seen.map((r) => Number(r.seen_at))).toEqual([NOW]);
   });
 
   it('stores none of the events a relay serves with invalid signatures, and counts them', async () => {
@@ -143,6 +151,24 @@ describe('synchronizer', () => {
       expect(deps.counters.get('events_inserted')).toBe(100);
       const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', neg.url);
       expect(cursor?.stateValue).toEqual({ timestamp: NOW });
+    } finally {
+      await neg.close();
+    }
+  });
+
+  it('walks windows where it holds nothing from a NIP-77 relay with REQ pages, not lists of ids', async () => {
+    const history = generateEvents(300, { seed: 22, createdAt: (i) => NOW - 2 * 86_400 + i * 500 });
+    const neg = await startTestRelay({ events: history, info: { supported_nips: [1, 77] } });
+    try {
+      await insertRelays(db.sql, [{ url: neg.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      await createSynchronizer(deps, config({ processing: { ...config().processing, since: NOW - 3 * 86_400 } })).cycle(
+        new AbortController().signal,
+      );
+      expect(await storedIds(neg.url)).toEqual(new Set(history.map((e) => e.id)));
+      expect(deps.counters.get('negentropy_events_fetched') ?? 0).toBe(0);
+      expect(deps.counters.get('req_requests')).toBeGreaterThan(0);
+      expect(deps.counters.get('negentropy_fallbacks') ?? 0).toBe(0);
     } finally {
       await neg.close();
     }

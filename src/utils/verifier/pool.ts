@@ -48,7 +48,12 @@ export class VerifierPool implements AsyncDisposable {
     };
     const backends: Promise<string>[] = [];
     this.slots = Array.from({ length: this.threads }, () => {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData,
+        // a worker holds one batch at a time: a small young generation keeps each thread's heap small
+        resourceLimits: { maxYoungGenerationSizeMb: 8 },
+      });
       const slot: Slot = { worker, pending: new Map() };
       backends.push(
         new Promise((resolve, reject) => {
