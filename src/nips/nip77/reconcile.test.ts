@@ -1,8 +1,9 @@
+import { nip77 } from 'nostr-tools';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateEvents } from '../../testing/events.js';
 import { startTestRelay, type TestRelayOpts } from '../../testing/relay/relay.js';
 import { connectRelay } from '../nip01/connection.js';
-import { reconcileWithRelay } from './reconcile.js';
+import { negentropyStorage, negentropyStorageOf, reconcileWithRelay } from './reconcile.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -52,5 +53,18 @@ describe('NIP-77 against the test relay', () => {
     expect(plain.lastNotice).toMatch(/NEG-OPEN/);
     const guarded = await connectTo({ events: onRelay, authRequired: { read: true } });
     expect(await reconcileWithRelay(guarded, {}, [])).toMatchObject({ ok: false, reason: 'auth-required' });
+  });
+});
+
+describe('negentropy storage from ids end to end', () => {
+  it('fingerprints a slice of a shared id buffer exactly as the same items inserted one by one', () => {
+    const events = pool.slice(0, 500);
+    const ids = Buffer.concat(events.map((e) => Buffer.from(e.id, 'hex')));
+    const timestamps = events.map((e) => e.created_at);
+    const message = (storage: ReturnType<typeof negentropyStorage>) => new nip77.Negentropy(storage, 60_000).initiate();
+    // a slice that starts inside the buffer: an id viewing it in place would be read from its start
+    expect(message(negentropyStorageOf(timestamps, ids, 100, 400))).toBe(
+      message(negentropyStorage(events.slice(100, 400).map(item))),
+    );
   });
 });

@@ -1,5 +1,6 @@
 /** The synchronizer's SQL beyond the shared relay leases (tagged templates). */
 import type postgres from 'postgres';
+import type { HeldSet } from './negentropy.js';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
@@ -14,16 +15,17 @@ export async function advertisedMaxLimit(sql: Sql, url: string): Promise<number>
   return Number.isInteger(value) && value > 0 ? value : Number.POSITIVE_INFINITY;
 }
 
-/** The events in [since, until] we already hold from `url` (what negentropy reconciles against). */
-export async function heldItems(
-  sql: Sql,
-  url: string,
-  since: number,
-  until: number,
-): Promise<{ timestamp: number; id: string }[]> {
-  const rows = await sql<{ created_at: string; id: Buffer }[]>`
-    SELECT e.created_at::text, e.id FROM event e
+/**
+ * The events in [since, until] we already hold from `url`, oldest first (what negentropy reconciles against), in
+ * one row: their created_at and their ids end to end (40 bytes an event), instead of a row object, a hex string and
+ * a buffer per event. A window's list is kept while it is reconciled in parts.
+ */
+export async function heldItems(sql: Sql, url: string, since: number, until: number): Promise<HeldSet> {
+  const [row] = await sql<{ timestamps: number[]; ids: Buffer }[]>`
+    SELECT coalesce(array_agg(e.created_at::float8 ORDER BY e.created_at, e.id), '{}') AS timestamps,
+      coalesce(string_agg(e.id, ''::bytea ORDER BY e.created_at, e.id), ''::bytea) AS ids
+    FROM event e
     WHERE e.created_at BETWEEN ${since}::bigint AND ${until}::bigint
       AND EXISTS (SELECT 1 FROM event_relay er WHERE er.event_id = e.id AND er.relay_url = ${url})`;
-  return rows.map((r) => ({ timestamp: Number(r.created_at), id: r.id.toString('hex') }));
+  return row ?? { timestamps: [], ids: Buffer.alloc(0) };
 }

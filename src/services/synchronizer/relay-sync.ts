@@ -108,6 +108,7 @@ export async function syncRelay(
       d.metrics.inc('negentropy_windows', report.windows);
       d.metrics.inc('negentropy_requests', report.requests);
       d.metrics.inc('negentropy_blocked', report.blocked);
+      d.metrics.inc('negentropy_narrowed', report.narrowed);
       d.metrics.inc('negentropy_events_fetched', report.fetched);
       d.metrics.inc('negentropy_events_skipped', report.skipped);
       d.metrics.inc('negentropy_bytes', conn.stats.bytesIn + conn.stats.bytesOut - before.in - before.out);
