@@ -96,13 +96,8 @@ export async function syncRelay(
         windowDone: mark,
         signal,
         plain: async (s, u) => {
-          let found = 0;
-          const counted = (events: NostrEvent[]) => {
-            found += events.length;
-            return emit(events);
-          };
-          const r = await reqWalk(conn, fetch, relay, { since: s, end: u, emit: counted, mark, nip77 }, d, signal);
-          return r.complete ? found : undefined;
+          const r = await reqWalk(conn, fetch, relay, { since: s, end: u, emit, mark, nip77 }, d, signal);
+          return r.complete ? r.events : undefined;
         },
       });
       d.metrics.inc('negentropy_windows', report.windows);
@@ -127,7 +122,7 @@ export async function syncRelay(
   }
 }
 
-/** Walk [since, end] with REQ windows: a day, doubling while empty. */
+/** Walk [since, end] with REQ windows: a day, doubling while empty. `events`: how many it emitted. */
 async function reqWalk(
   conn: RelayConnection,
   fetch: PageFetcher,
@@ -141,12 +136,13 @@ async function reqWalk(
   },
   d: RelaySyncDeps,
   signal: AbortSignal,
-): Promise<RelaySyncResult> {
+): Promise<RelaySyncResult & { events: number }> {
   const log = d.logger.child({ relay: relay.url });
   const enumerateSecond = o.nip77 ? negentropyEnumerator(conn, fetch) : undefined;
   let limit = Math.min(d.config.processing.limit, await advertisedMaxLimit(d.sql, relay.url));
   let span = DAY;
   let since = o.since;
+  let events = 0;
   while (since <= o.end && !signal.aborted) {
     const until = Math.min(o.end, since + span - 1);
     let windowEvents = 0;
@@ -169,15 +165,16 @@ async function reqWalk(
         log.info('relay_sync_stopped', { reason: report.failure.reason, at: since });
         d.metrics.inc(`relay_errors_${report.failure.reason.replaceAll('-', '_')}`);
         if (report.failure.reason === 'payment-required') await recordPaid(d, relay);
-        return { complete: false };
+        return { complete: false, events };
       }
-      if (signal.aborted) return { complete: false };
+      if (signal.aborted) return { complete: false, events };
     }
+    events += windowEvents;
     o.mark(until);
     span = windowEvents === 0 ? span * 2 : DAY;
     since = until + 1;
   }
-  return { complete: since > o.end };
+  return { complete: since > o.end, events };
 }
 
 /**
