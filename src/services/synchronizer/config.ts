@@ -1,4 +1,4 @@
-/** synchronizer.yaml (spec 05): complete event collection. */
+/** synchronizer.yaml: complete event collection (docs/operations.md, synchronizer). */
 import { z } from 'zod';
 import { bool, int, num, section } from '../../core/config/fields.js';
 import { baseServiceShape, checkInterval, keysSchema, networksSchema } from '../../core/config/service.js';
@@ -25,6 +25,11 @@ export const synchronizerConfigSchema = z
       live_tail_max_relays: int(1, 100_000, 1000),
       negentropy: bool(true),
       negentropy_reprobe: int(3600, 90 * 86_400, 7 * 86_400),
+      // the trailing re-check of late events: reconciled (NIP-77) / walked again (REQ) before the cursor; 0 = off
+      recheck_span: int(0, 30 * 86_400, 86_400),
+      recheck_req_span: int(0, 30 * 86_400, 3_600),
+      // kinds asked for alone before the walk, to learn what the relay withholds (strfry: 4 and 1059)
+      restricted_kinds_probe: z.array(z.number().int().min(0).max(65_535)).max(16).default([4, 1059]),
       priority_relays: z.array(z.string().min(1)).default([]),
       priority_relays_file: z.string().min(1).nullable().default(null),
       priority_max_tasks: int(1, 200, 5),

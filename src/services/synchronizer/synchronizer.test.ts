@@ -108,7 +108,13 @@ describe('synchronizer', () => {
       expect((await storedIds(plain.url)).size).toBe(100);
       // the probe's answer is remembered
       const [probe] = await getServiceState(db.sql, 'synchronizer', 'checkpoint', plain.url);
-      expect(probe?.stateValue).toEqual({ nip77: false, probed_at: NOW });
+      expect(probe?.stateValue).toMatchObject({ nip77: false, probed_at: NOW });
+      // the second it could not enumerate is reported in the relay's sync outcome, not only counted
+      expect(probe?.stateValue.sync).toMatchObject({
+        complete: false,
+        reason: 'unlistable-second',
+        gaps: [{ second: NOW - 1_000, kinds: [1], seen: 100 }],
+      });
 
       await insertRelays(db.sql, [{ url: neg.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
       const again = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
