@@ -29,8 +29,8 @@ describe.skipIf(!binary)('startStrfry (real strfry)', () => {
       expect(relay.url).toBe(`ws://127.0.0.1:${relay.port}`);
       const info = await nip11(relay.port);
       expect(info.limitation.max_limit).toBe(500);
-      expect(await relay.importEvents(events)).toEqual({ added: 20 });
-      expect(await relay.importEvents(events.slice(0, 3))).toEqual({ added: 0 });
+      expect(await relay.importEvents(events)).toEqual({ added: 20, rejected: 0, dups: 0 });
+      expect(await relay.importEvents(events.slice(0, 3))).toEqual({ added: 0, rejected: 0, dups: 3 });
       await using c = await openRawClient(relay.url);
       c.send(['REQ', 's', { limit: 100 }]);
       const got = await c.take((m) => m[0] === 'EOSE');

@@ -35,8 +35,20 @@ export interface StrfryOpts {
   readonly config?: string;
   /** Extra `--set key=value` overrides, e.g. `{ 'relay.maxFilterLimit': '100' }`. */
   readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * Let NIP-42 AUTH succeed: sets `relay.auth.serviceUrl` to the relay's own URL. The shipped config leaves it
+   * empty, so every AUTH is refused there (`error: relay needs serviceUrl to be configured before AUTH can work`).
+   */
+  readonly acceptAuth?: boolean;
   /** How long to wait for the port to answer (default 15 s). */
   readonly startTimeoutMs?: number;
+}
+
+/** What `strfry import` reported. */
+export interface StrfryImport {
+  readonly added: number;
+  readonly rejected: number;
+  readonly dups: number;
 }
 
 /** A running strfry. */
@@ -47,7 +59,7 @@ export interface Strfry extends AsyncDisposable {
   /** The data folder (cwd of the relay; holds `strfry-db/` and `relay.log`). */
   readonly dir: string;
   /** Import events with `strfry import` (works while the relay runs); resolves with strfry's own count. */
-  importEvents(events: readonly NostrEvent[]): Promise<{ added: number }>;
+  importEvents(events: readonly NostrEvent[]): Promise<StrfryImport>;
   /** The relay's output so far (stdout and stderr). */
   log(): string;
   /** SIGTERM, wait for the exit, remove the data folder. Idempotent. */
@@ -67,7 +79,8 @@ export async function startStrfry(opts: StrfryOpts = {}): Promise<Strfry> {
   try {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
-      child = spawnLogged(binary, [...base, '--set', `relay.port=${port}`, 'relay'], dir);
+      const auth = opts.acceptAuth ? ['--set', `relay.auth.serviceUrl=ws://127.0.0.1:${port}`] : [];
+      child = spawnLogged(binary, [...base, ...auth, '--set', `relay.port=${port}`, 'relay'], dir);
       const up = await waitUntilAnswering(child, port, opts.startTimeoutMs ?? 15_000);
       if (up === 'up') return running(child, port);
       await terminate(child);
@@ -153,7 +166,7 @@ async function importInto(
   base: readonly string[],
   dir: string,
   events: readonly NostrEvent[],
-): Promise<{ added: number }> {
+): Promise<StrfryImport> {
   const file = join(dir, `import-${Date.now()}-${Math.random().toString(36).slice(2)}.jsonl`);
   await writeEventsJsonl(file, events);
   try {
@@ -164,9 +177,10 @@ async function importInto(
     createReadStream(file).pipe(child.stdin);
     const [code] = (await once(child, 'exit')) as [number | null];
     const out = Buffer.concat(chunks).toString('utf8');
-    const added = /(\d+) added/.exec(out);
-    if (code !== 0 || !added) throw new Error(`strfry import failed (exit ${code}): ${out.slice(-2000)}`);
-    return { added: Number(added[1]) };
+    // the last line: `Done. Processed N lines. N added, N rejected, N dups` (earlier lines count per commit)
+    const done = /Done\. Processed \d+ lines\. (\d+) added, (\d+) rejected, (\d+) dups/.exec(out);
+    if (code !== 0 || !done) throw new Error(`strfry import failed (exit ${code}): ${out.slice(-2000)}`);
+    return { added: Number(done[1]), rejected: Number(done[2]), dups: Number(done[3]) };
   } finally {
     await rm(file, { force: true });
   }
