@@ -76,6 +76,13 @@ export interface HeldSet {
   readonly ids: Buffer;
 }
 
+/** The held set of `items` (deduplicated by id), ordered as the database orders it: created_at, then id. */
+export function heldSetOf(items: readonly { readonly created_at: number; readonly id: string }[]): HeldSet {
+  const byId = new Map(items.map((e) => [e.id, e.created_at]));
+  const sorted = [...byId].sort(([a, at], [b, bt]) => at - bt || (a < b ? -1 : a > b ? 1 : 0));
+  return { timestamps: sorted.map(([, t]) => t), ids: Buffer.from(sorted.map(([id]) => id).join(''), 'hex') };
+}
+
 /** What a negentropy walk of a span did. */
 export interface NegentropyReport {
   /** Windows reconciled and fetched; the walk completed up to here (inclusive). */
@@ -113,10 +120,12 @@ export interface NegentropyWalkOpts {
   readonly signal: AbortSignal;
   readonly initialSpan?: number;
   /**
-   * Walk [since, until] with REQ pages: the events it found, or undefined when it stopped. Used for a window where
-   * we hold nothing from the relay, which negentropy could only answer with the list of every id in it.
+   * Walk [since, until] with REQ pages: how many events it found, or why it stopped. Used for a window where we
+   * hold nothing from the relay, which negentropy could only answer with the list of every id in it. When it
+   * also returns what it saw (`seen`), the window is then reconciled against that: on a relay that withholds
+   * events from us this lists them (counted as unserved) and fetches anything the REQ walk could not prove.
    */
-  readonly plain?: (since: number, until: number) => Promise<ProbeResult<number>>;
+  readonly plain?: (since: number, until: number) => Promise<ProbeResult<{ events: number; seen?: HeldSet }>>;
   /**
    * Memory bounds of one relay's walk. A window holding more than `maxHeld` items (default 1,000) is reconciled in
    * parts of at most that many, each ending before the second of the next item (a second holding more is one part,
@@ -154,9 +163,12 @@ export async function negentropyWalk(
   // held items of [s, pending.until] not reconciled yet (from index `from` on), left over from a window too large
   // to reconcile at once
   let pending: { until: number; set: HeldSet; from: number } | undefined;
+  // a window walked with REQ pages and now reconciled against what that walk saw: its end and that set
+  let verifying: { until: number; seen: HeldSet } | undefined;
   while (s <= o.until && !o.signal.aborted) {
-    let u = pending?.until ?? Math.min(o.until, s + span - 1);
-    const set = pending?.set ?? (await o.held(s, u));
+    if (verifying && s > verifying.until) verifying = undefined;
+    let u = pending?.until ?? Math.min(o.until, verifying?.until ?? o.until, s + span - 1);
+    const set = pending?.set ?? (verifying ? slice(verifying.seen, s, u) : await o.held(s, u));
     const from = pending?.from ?? 0;
     pending = undefined;
     let to = set.timestamps.length;
@@ -174,7 +186,7 @@ export async function negentropyWalk(
       u = Math.max(s, cut - 1);
     }
     const held = to - from;
-    if (held === 0 && o.plain) {
+    if (held === 0 && o.plain && !verifying) {
       // every id would be missing: REQ pages carry the events themselves, and no list of ids waits meanwhile
       // (with all 50 relays of the ingest benchmark listing their whole history that way: 1.3 GB)
       const found = await o.plain(s, u);
@@ -182,9 +194,13 @@ export async function negentropyWalk(
         report.failure = { stage: 'req', reason: found.reason, detail: found.detail ?? '' };
         return report;
       }
+      if (found.value.seen) {
+        verifying = { until: u, seen: found.value.seen };
+        continue;
+      }
       report.windows += 1;
       report.reachedUntil = u;
-      if (found.value === 0) span *= 2;
+      if (found.value.events === 0) span *= 2;
       s = u + 1;
       continue;
     }
@@ -207,7 +223,7 @@ export async function negentropyWalk(
       pending = undefined;
       continue;
     }
-    report.skipped += held - r.value.have.length;
+    if (!verifying) report.skipped += held - r.value.have.length;
     const got = await fetchIds(fetch, r.value.need, o.emit, o.signal);
     if (!got.ok) {
       report.failure = { stage: 'req', reason: got.reason, detail: got.detail ?? '' };
@@ -223,4 +239,14 @@ export async function negentropyWalk(
     s = u + 1;
   }
   return report;
+}
+
+/** The items of `set` in [since, until]. */
+function slice(set: HeldSet, since: number, until: number): HeldSet {
+  const ts = set.timestamps;
+  let from = 0;
+  while (from < ts.length && (ts[from] as number) < since) from += 1;
+  let to = from;
+  while (to < ts.length && (ts[to] as number) <= until) to += 1;
+  return { timestamps: ts.slice(from, to), ids: set.ids.subarray(from * 32, to * 32) };
 }

@@ -12,7 +12,7 @@ import type { RelayConnection } from '../../nips/nip01/connection.js';
 import type { Filter } from '../../nips/nip01/filter.js';
 import type { SynchronizerConfig } from './config.js';
 import { type HeldSet, negentropyWalk } from './negentropy.js';
-import { type ReqWalkDeps, reqWalk, type Tally } from './req-walk.js';
+import { plainWindows, type ReqWalkDeps, reqWalk, type Tally } from './req-walk.js';
 
 /** What the re-check needs. */
 export interface RecheckInput {
@@ -46,7 +46,7 @@ export async function recheckTrailing(conn: RelayConnection, r: RecheckInput): P
       emit: r.walk.emit,
       windowDone: () => {},
       signal: r.walk.signal,
-      plain: (s, u) => reqWalk({ since: s, until: u }, r.walk, r.tally),
+      plain: plainWindows(r.walk, r.tally),
     });
     r.tally.requests += neg.requests;
     late = neg.fetched;

@@ -25,7 +25,7 @@ import { negentropyEnumerator, negentropyWalk } from './negentropy.js';
 import { advertisedMaxLimit, heldItems } from './queries.js';
 import { recheckTrailing } from './recheck.js';
 import { mergeStatus, previousStatus, readRelayState, type SyncStatus, writeCheckpoint } from './relay-state.js';
-import { type ReqWalkDeps, reqWalk, type Tally } from './req-walk.js';
+import { plainWindows, type ReqWalkDeps, reqWalk, type Tally } from './req-walk.js';
 import { probeRestrictions } from './restrictions.js';
 import type { EventWriter } from './writer.js';
 
@@ -217,7 +217,7 @@ async function walkRelay(
       emit,
       windowDone: mark,
       signal,
-      plain: (s, u) => reqWalk({ since: s, until: u, mark }, walkDeps, tally),
+      plain: plainWindows(walkDeps, tally, mark),
     });
     d.metrics.inc('negentropy_windows', neg.windows);
     d.metrics.inc('negentropy_requests', neg.requests);

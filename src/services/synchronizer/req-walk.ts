@@ -8,6 +8,7 @@ import type { NostrEvent } from '../../models/event.js';
 import { fail, ok } from '../../models/result.js';
 import type { Filter } from '../../nips/nip01/filter.js';
 import type { ProbeResult } from '../../utils/net/reasons.js';
+import { type HeldSet, heldSetOf } from './negentropy.js';
 import type { Gap } from './relay-state.js';
 import { type PageFetcher, type SecondEnumerator, walkWindow } from './windows.js';
 
@@ -83,4 +84,23 @@ export async function reqWalk(span: ReqSpan, d: ReqWalkDeps, tally: Tally): Prom
     since = until + 1;
   }
   return ok(events);
+}
+
+/**
+ * The REQ walk of a window we hold nothing from, for the negentropy walk. On a relay that withholds events from
+ * us (`tally.suspect`) it also hands back what it saw, so the window is then reconciled against it: the
+ * reconciliation lists what the relay withholds and proves (or completes) what the REQ walk found.
+ */
+export function plainWindows(d: ReqWalkDeps, tally: Tally, mark?: (until: number) => void) {
+  return async (since: number, until: number): Promise<ProbeResult<{ events: number; seen?: HeldSet }>> => {
+    const verify = tally.suspect;
+    const seen: { created_at: number; id: string }[] = [];
+    const emit = async (events: NostrEvent[]): Promise<void> => {
+      if (verify) for (const e of events) seen.push({ created_at: e.created_at, id: e.id });
+      await d.emit(events);
+    };
+    const walked = await reqWalk({ since, until, ...(mark ? { mark } : {}) }, { ...d, emit }, tally);
+    if (!walked.ok) return walked;
+    return ok({ events: walked.value, ...(verify ? { seen: heldSetOf(seen) } : {}) });
+  };
 }
