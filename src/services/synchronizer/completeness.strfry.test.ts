@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getServiceState, insertRelays } from '../../core/db/store.js';
-import type { NostrEvent } from '../../models/event.js';
 import type { RelayUrl } from '../../models/relay.js';
 import { createSigner } from '../../nips/signer.js';
 import { generateEvents, testSecretKey } from '../../testing/events.js';

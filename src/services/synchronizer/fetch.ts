@@ -25,17 +25,11 @@ export function pageBound(filter: Filter, slack = 1_000): number {
 export function connectionFetcher(conn: RelayConnection, opts: { idleTimeoutMs: number }): PageFetcher {
   return async (filter: Filter, signal: AbortSignal): Promise<ProbeResult<NostrEvent[]>> => {
     const bound = pageBound(filter);
-    const sub = subscribe(conn, [filter], { signal, idleTimeoutMs: opts.idleTimeoutMs });
+    const sub = subscribe(conn, [filter], { signal, idleTimeoutMs: opts.idleTimeoutMs, maxReceived: bound });
     const events: NostrEvent[] = [];
-    for await (const e of sub) {
-      if (events.push(e) > bound) {
-        sub.close();
-        return fail(
-          'too-large',
-          `the relay sent more than ${bound} events for one page (limit ${filter.limit ?? '-'})`,
-        );
-      }
-    }
+    for await (const e of sub) events.push(e);
+    // a relay past the bound is cut off, whatever it sent
+    if (sub.outcome && !sub.outcome.ok && sub.outcome.reason === 'too-large') return sub.outcome;
     const outcome = sub.outcome;
     // a relay that answers outside the filter (ignoring until, say) cannot prove a window complete
     if (sub.stats.unmatched > 0)
