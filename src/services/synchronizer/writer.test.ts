@@ -32,6 +32,12 @@ beforeEach(async () => {
 const writer = (over: Partial<WriterDeps> = {}) =>
   createEventWriter({ sql: db.sql, pool, batchSize: 50, now: () => 1_700_000_000, ...over });
 
+/** A promise and the function that resolves it. */
+function signal(): [Promise<void>, () => void] {
+  let resolve!: () => void;
+  return [new Promise<void>((r) => (resolve = r)), () => resolve()];
+}
+
 /** Same id and signature, other content: what a forger serves for a known event. */
 const forge = (e: NostrEvent): NostrEvent => ({ ...e, content: `${e.content} (altered)` });
 /** Same content and id, a signature that does not verify. */
@@ -43,11 +49,6 @@ const badSig = (e: NostrEvent): NostrEvent => ({
 async function sightings(r: Relay): Promise<Set<string>> {
   const rows = await db.sql`SELECT encode(event_id, 'hex') AS id FROM event_relay WHERE relay_url = ${r.url}`;
   return new Set(rows.map((x) => String(x.id)));
-}
-
-async function storedContent(id: string): Promise<string | undefined> {
-  const [row] = await db.sql`SELECT content FROM event WHERE id = ${Buffer.from(id, 'hex')}`;
-  return row?.content as string | undefined;
 }
 
 /** The whole database re-verifies: the test's last word. */
@@ -74,7 +75,8 @@ describe('event writer: provenance', () => {
       await w.flush();
       expect(await sightings(honest)).toEqual(new Set(events.map((e) => e.id)));
       expect((await sightings(forger)).size).toBe(0);
-      expect(await storedContent(events[0]?.id as string)).toBe(events[0]?.content);
+      const [row] = await db.sql`SELECT content FROM event WHERE id = ${Buffer.from(events[0]?.id as string, 'hex')}`;
+      expect(row?.content).toBe(events[0]?.content);
       expect(w.stats).toMatchObject({ seen: 240, inserted: 120, invalid: 120, duplicates: 0 });
       expect(w.refusedFrom(forger.url)).toEqual({ 'id does not match the event': 120 });
       expect(w.refusedFrom(honest.url)).toEqual({});
@@ -179,14 +181,8 @@ describe('event writer: ordering and failures', () => {
     // another transaction holds the insert of one event of the first batch: that batch's commit waits on it
     const blocker = postgres(db.url, { max: 1, onnotice: () => {} });
     const held = first[0] as NostrEvent;
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
+    const [released, release] = signal();
+    const [isLocked, locked] = signal();
     const holder = blocker
       .begin(async (tx) => {
         await tx`SELECT event_insert(ARRAY[${Buffer.from(held.id, 'hex')}]::bytea[], ARRAY[${Buffer.from(held.pubkey, 'hex')}]::bytea[],
