@@ -21,6 +21,8 @@ export const synchronizerConfigSchema = z
       batch_size: int(100, 10_000, 1000),
       allow_insecure: bool(false),
       max_event_size: z.number().int().min(256).nullable().default(null),
+      // ephemeral kinds (20000-29999) are relayed, not kept, by relays: skipped (and counted) unless this is set
+      keep_ephemeral: bool(false),
       live_tail: bool(false),
       live_tail_max_relays: int(1, 100_000, 1000),
       negentropy: bool(true),
