@@ -3,7 +3,8 @@
  * BIGBROTR_BENCH_NEG_EVENTS events (default 20,000) over 30 days; the database already holds 99 % of them from
  * that relay; the synchronizer walks the relay's whole history from its first second, once with negentropy and
  * once with REQ windows only. Bytes are every byte of the WebSocket both ways; requests are REQ pages plus
- * negentropy round trips.
+ * negentropy round trips. Then the cost of the trailing re-check of late events: a cycle an hour later on the
+ * now complete relay, with the re-check off, by NIP-77 (a day reconciled) and by REQ (an hour walked again).
  */
 import { insertEventRelaysCascade, insertRelays } from '../src/core/db/store.js';
 import type { RelayUrl } from '../src/models/relay.js';
@@ -67,12 +68,32 @@ export default async function bench(): Promise<string[]> {
     };
     const req = await run(false);
     const neg = await run(true);
+    // the relay is now complete up to NOW: a cycle an hour later walks the new hour, plus the re-check
+    const later = async (processing: Record<string, unknown>) => {
+      const deps = { ...recordingDeps(sql, { now: () => NOW + 3_600 }), pool };
+      const config = synchronizerConfigSchema.parse({
+        networks: { clearnet: { enabled: false }, local: { enabled: true, timeout: 10 } },
+        processing: { limit: 500, end_lag: 0, since: NOW - 31 * 86_400, ...processing },
+      });
+      const started = performance.now();
+      await createSynchronizer(deps, config).cycle(new AbortController().signal);
+      await sql`UPDATE service_state SET state_value = jsonb_set(state_value, '{timestamp}', ${NOW}::text::jsonb)
+        WHERE service_name = 'synchronizer' AND state_type = 'cursor'`;
+      const c = (name: string): number => deps.counters.get(name) ?? 0;
+      return { seconds: (performance.now() - started) / 1000, bytes: c('relay_bytes'), recheck: c('recheck_bytes') };
+    };
+    const off = await later({ recheck_span: 0, recheck_req_span: 0 });
+    const byNeg = await later({});
+    const byReq = await later({ negentropy: false });
     const kib = (b: number): string => `${(b / 1024).toLocaleString('en-US', { maximumFractionDigits: 0 })} KiB`;
     return [
       `${count.toLocaleString('en-US')} events on one local relay (max_limit 500), 99 % already held from it`,
       `REQ windows: ${kib(req.bytes)}, ${req.requests} requests, ${req.seconds.toFixed(1)} s`,
       `NIP-77 windows: ${kib(neg.bytes)}, ${neg.requests} requests (${neg.fetched} events fetched), ${neg.seconds.toFixed(1)} s`,
       `saved: ${(100 - (100 * neg.bytes) / req.bytes).toFixed(1)} % of the bytes, ${req.requests - neg.requests} requests`,
+      `a cycle an hour later: re-check off ${kib(off.bytes)}, ${off.seconds.toFixed(2)} s; NIP-77 re-check of a day ` +
+        `${kib(byNeg.bytes)} (${kib(byNeg.recheck)} of it the re-check), ${byNeg.seconds.toFixed(2)} s; REQ re-check ` +
+        `of an hour ${kib(byReq.bytes)} (${kib(byReq.recheck)}), ${byReq.seconds.toFixed(2)} s`,
     ];
   });
 }
