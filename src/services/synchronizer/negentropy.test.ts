@@ -8,7 +8,7 @@ import { connectRelay } from '../../nips/nip01/connection.js';
 import { generateEvents } from '../../testing/events.js';
 import { startTestRelay } from '../../testing/relay/relay.js';
 import { connectionFetcher } from './fetch.js';
-import { negentropyWalk } from './negentropy.js';
+import { fetchIds, negentropyWalk } from './negentropy.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -96,5 +96,45 @@ describe('negentropy walk', () => {
     // a one-second window is fetched whatever it lacks; nothing is lost or fetched twice
     expect(got).toHaveLength(1_999);
     expect(new Set(got)).toEqual(new Set(history.slice(0, -1).map((e) => e.id)));
+  });
+});
+
+describe('fetchIds', () => {
+  const history = generateEvents(450, { seed: 81, createdAt: (i) => START + i });
+  async function fetchFrom(maxLimit: number, ids: string[]) {
+    const relay = await startTestRelay({ events: history, info: { limitation: { max_limit: maxLimit } } });
+    cleanup.push(() => relay.close());
+    const c = await connectRelay(relay.url, { network: 'local', allowLocal: true });
+    if (!c.ok) throw new Error(c.reason);
+    cleanup.push(() => c.value.close());
+    const got = new Set<string>();
+    const r = await fetchIds(
+      connectionFetcher(c.value, { idleTimeoutMs: 5_000 }),
+      ids,
+      async (events) => {
+        for (const e of events) got.add(e.id);
+      },
+      new AbortController().signal,
+    );
+    if (!r.ok) throw new Error(r.reason);
+    return { got, ...r.value };
+  }
+
+  it('a relay that caps answers below the batch is not taken for one that withholds', async () => {
+    const { got, unserved } = await fetchFrom(
+      70,
+      history.map((e) => e.id),
+    );
+    expect(got.size).toBe(450);
+    expect(unserved).toBe(0);
+  });
+
+  it('ids the relay listed but does not serve are counted as unserved, each asked twice, never waited for', async () => {
+    const unknown = Array.from({ length: 230 }, (_, i) => i.toString(16).padStart(64, '0'));
+    const ids = [...unknown.slice(0, 30), ...history.slice(0, 300).map((e) => e.id), ...unknown.slice(30)];
+    const { got, unserved, requests } = await fetchFrom(500, ids);
+    expect(got.size).toBe(300);
+    expect(unserved).toBe(230);
+    expect(requests).toBeLessThanOrEqual(6);
   });
 });
