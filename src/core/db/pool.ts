@@ -4,6 +4,7 @@
  * (server settings are sent in the startup packet).
  */
 import postgres from 'postgres';
+import { redactText } from '../redact.js';
 import { DatabaseUnreachableError, isConnectError } from './errors.js';
 import { withRetry } from './retry.js';
 
@@ -60,7 +61,8 @@ const DEFAULT_RETRY = { maxAttempts: 3, initialDelayMs: 1000, maxDelayMs: 10_000
 
 /** Open a pool and check that the server answers (retrying as configured). */
 export async function createDb(opts: DbOpts, deps: { logger?: DbLogger } = {}): Promise<Db> {
-  const target = `${opts.host}:${opts.port}/${opts.database}`;
+  // why redacted: a host copied from a connection URL carries its password
+  const target = redactText(`${opts.host}:${opts.port}/${opts.database}`);
   const maxSize = opts.maxSize ?? 5;
   const retry = opts.retry ?? DEFAULT_RETRY;
   const sql = postgres({
@@ -113,7 +115,9 @@ export async function createDb(opts: DbOpts, deps: { logger?: DbLogger } = {}): 
     if (isConnectError(err)) {
       const code = (err as { code?: string }).code ?? 'error';
       throw new DatabaseUnreachableError(
-        `cannot reach PostgreSQL at ${opts.host}:${opts.port} (database ${opts.database}) after ${retry.maxAttempts} attempts: ${code}`,
+        redactText(
+          `cannot reach PostgreSQL at ${opts.host}:${opts.port} (database ${opts.database}) after ${retry.maxAttempts} attempts: ${code}`,
+        ),
         { cause: err },
       );
     }
