@@ -8,12 +8,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { type CliIo, println } from '../io.js';
 import { commandLogger } from '../logging.js';
 import { openDatabase } from '../runtime.js';
-
-const ROLE_PASSWORDS = {
-  writer: 'DB_WRITER_PASSWORD',
-  reader: 'DB_READER_PASSWORD',
-  refresher: 'DB_REFRESHER_PASSWORD',
-} as const;
+import { ROLE_PASSWORD_ENV } from '../service-db.js';
 
 /** Run `bigbrotr db init` or `bigbrotr db verify`. */
 export async function dbCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -41,10 +36,10 @@ export async function dbCommand(argv: readonly string[], io: CliIo): Promise<num
   return EXIT.failure;
 }
 
-/** Set the service roles' passwords from DB_WRITER_PASSWORD, DB_READER_PASSWORD, DB_REFRESHER_PASSWORD when given. */
+/** Set the service roles' passwords from DB_WRITER_PASSWORD, DB_READER_PASSWORD, DB_REFRESHER_PASSWORD, DB_DVM_PASSWORD when given. */
 async function setRolePasswords(db: Db, env: CliIo['env']): Promise<string[]> {
   const set: string[] = [];
-  for (const [role, variable] of Object.entries(ROLE_PASSWORDS)) {
+  for (const [role, variable] of Object.entries(ROLE_PASSWORD_ENV)) {
     const password = env[variable];
     if (!password) continue;
     // ALTER ROLE takes no parameters: the password travels as a transaction-local setting and is quoted by format().

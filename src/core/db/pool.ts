@@ -27,6 +27,11 @@ export interface DbOpts {
   readonly connectTimeoutSec?: number;
   readonly applicationName?: string;
   readonly statementTimeoutMs?: number;
+  /**
+   * Start every transaction read-only (`default_transaction_read_only`): the API's and the DVM's sessions. A
+   * transaction that must write says `BEGIN READ WRITE`; the role's grants decide whether it may.
+   */
+  readonly readOnly?: boolean;
   /** Use server-side prepared statements (faster on a direct connection; leave off behind PgBouncer). */
   readonly prepare?: boolean;
   readonly retry?: { readonly maxAttempts: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
@@ -83,6 +88,7 @@ export async function createDb(opts: DbOpts, deps: { logger?: DbLogger } = {}): 
       // our queries are short; on a server with JIT on (PostgreSQL's default), the estimated cost of a join over
       // two hash-partitioned tables makes a 15 ms lookup compile for 0.7 s (measured on the synchronizer's)
       jit: 'off',
+      ...(opts.readOnly ? { default_transaction_read_only: true } : {}),
     },
     // postgres.js delays a reconnection by 3^n/100 s (up to 20 s) after n failed connects in a row, counted across
     // the whole pool: a one-second server restart seen by a handful of connections then stalls every query for
