@@ -10,6 +10,7 @@ import type postgres from 'postgres';
 import { errorCode, isConnectError } from '../../../core/db/errors.js';
 import type { Logger } from '../../../core/logger.js';
 import { enabledTables, type TablesConfig } from '../../../core/tables/catalog.js';
+import { chargeRows } from '../rate-limit.js';
 import { type CachedBody, createResponseCache } from './cache.js';
 import { findEventsJson, parseEventQuery } from './events.js';
 import type { PageOpts, ParamError } from './params.js';
@@ -86,6 +87,8 @@ export function insightRoutes(deps: InsightDeps, opts: InsightOpts): Hono {
     if (!q.ok) return badRequest(c, q.error);
     return cached(c, async (signal) => {
       const { data, total } = await listRelays(deps.sql, q.value, signal ? { signal } : {});
+      // a cached answer costs one unit; the request that computed it pays for its rows
+      chargeRows(c, data.length);
       return ok({ data, meta: { total, limit: q.value.limit, offset: q.value.offset } });
     });
   });
@@ -115,6 +118,7 @@ export function insightRoutes(deps: InsightDeps, opts: InsightOpts): Hono {
     const q = parseEventQuery(c.req.url, page);
     if (!q.ok) return badRequest(c, q.error);
     const { items, next } = await findEventsJson(deps.sql, q.value, { signal: requestSignal(c) });
+    chargeRows(c, items.length);
     const meta = JSON.stringify({ limit: q.value.limit, count: items.length, next });
     c.header('Content-Type', 'application/json');
     return c.body(`{"data":[${items.join(',')}],"meta":${meta}}`);
