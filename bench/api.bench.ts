@@ -22,7 +22,7 @@ import { insertRelayMetadataCascade } from '../src/core/db/store.js';
 import type { Logger } from '../src/core/logger.js';
 import { buildMetadata, type RelayMetadata } from '../src/models/metadata.js';
 import type { Relay, RelayUrl } from '../src/models/relay.js';
-import { insightRoutes } from '../src/services/api/insights/insights.js';
+import { everyInsightTable, insightRoutes } from '../src/services/api/insights/insights.js';
 import { withBenchDatabase } from './service-bench.js';
 
 const SERVE = '--api-bench-server';
@@ -256,7 +256,12 @@ export default async function bench(): Promise<string[]> {
 /** The server side, run as `node --import tsx bench/api.bench.ts --api-bench-server '{"url": …}'`. */
 async function serve(opts: ServeOpts): Promise<void> {
   const sql = postgres(opts.url, { prepare: false, max: 8, onnotice: () => {} });
-  const page = { defaultPageSize: 100, maxPageSize: 1000, cacheSeconds: opts.cacheSeconds };
+  const page = {
+    defaultPageSize: 100,
+    maxPageSize: 1000,
+    cacheSeconds: opts.cacheSeconds,
+    tables: everyInsightTable(),
+  };
   let app: Hono;
   if (opts.full) {
     const { createApiApp } = await import('../src/services/api/app.js');

@@ -85,7 +85,7 @@ const ROLES: Record<string, string> = {
   synchronizer: 'writer',
   refresher: 'refresher',
   api: 'reader',
-  dvm: 'reader',
+  dvm: 'dvm',
 };
 const CONTINUOUS = SERVICE_NAMES.filter((s) => s !== 'seeder');
 
@@ -314,7 +314,13 @@ describe.each(DEPLOYMENTS)('%s: Compose stack', (d) => {
         expect(command).toBe('db');
         expect([brotr.database.host, brotr.database.port, brotr.database.user]).toEqual(['postgres', 5432, 'admin']);
         expect(passwords.sort()).toEqual(
-          ['DB_ADMIN_PASSWORD', 'DB_READER_PASSWORD', 'DB_REFRESHER_PASSWORD', 'DB_WRITER_PASSWORD'].sort(),
+          [
+            'DB_ADMIN_PASSWORD',
+            'DB_DVM_PASSWORD',
+            'DB_READER_PASSWORD',
+            'DB_REFRESHER_PASSWORD',
+            'DB_WRITER_PASSWORD',
+          ].sort(),
         );
         continue;
       }
@@ -789,6 +795,7 @@ describe('PgBouncer entrypoint', () => {
     DB_WRITER_PASSWORD: 'w',
     DB_REFRESHER_PASSWORD: 'r',
     DB_READER_PASSWORD: 'rd',
+    DB_DVM_PASSWORD: 'dv',
   };
 
   it('writes the auth file from the environment (quotes doubled, mode 0600) and then runs the command', () => {
@@ -800,7 +807,7 @@ describe('PgBouncer entrypoint', () => {
         encoding: 'utf8',
       });
       expect(r.status, r.stderr).toBe(0);
-      expect(r.stdout).toBe('"admin" "a""dmin pw"\n"writer" "w"\n"refresher" "r"\n"ro" "rd"\n');
+      expect(r.stdout).toBe('"admin" "a""dmin pw"\n"writer" "w"\n"refresher" "r"\n"ro" "rd"\n"dvm" "dv"\n');
       expect(statSync(file).mode & 0o777).toBe(0o600);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -876,6 +883,7 @@ describe('PgBouncer with the shipped pgbouncer.ini', () => {
         DB_WRITER_PASSWORD: 'writer "test"',
         DB_REFRESHER_PASSWORD: 'refresher-test',
         DB_READER_PASSWORD: 'reader-test',
+        DB_DVM_PASSWORD: 'dvm-test',
       };
       const script = join(dirOf('bigbrotr'), 'pgbouncer', 'entrypoint.sh');
       const argv = ['/bin/sh', script, pgbouncer.path, join(dir, 'pgbouncer.ini')];

@@ -7,6 +7,7 @@
  * CONNECTION_CLOSED, which our retries handle, so that one error is logged and survived; any other uncaught
  * exception still ends the process as Node would (message on stderr, exit 1).
  */
+import { redactText } from '../core/redact.js';
 import { println } from './io.js';
 
 /** Whether `err` is postgres.js's write on a closed connection. */
@@ -25,7 +26,7 @@ export function installProcessGuards(): void {
       println(process.stderr, 'bigbrotr: database connection closed during a write (retried)');
       return;
     }
-    println(process.stderr, String((err as Error)?.stack ?? err));
+    println(process.stderr, redactText(String((err as Error)?.stack ?? err)));
     process.exit(1);
   });
 }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { redactText } from '../core/redact.js';
 import { PACKAGE_ROOT } from './deployment.js';
 import { EXIT, UsageError } from './errors.js';
 import { helpText, SERVICE_NAMES } from './help.js';
@@ -65,7 +66,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 export function reportError(err: unknown, io: CliIo): number {
   const e = err instanceof Error ? err : new Error(String(err));
   const usage = e.name === 'UsageError' || e.name === 'ConfigError';
-  println(io.stderr, `bigbrotr: ${e.message}`);
-  if (!usage && io.env.BIGBROTR_DEBUG) println(io.stderr, e.stack ?? '');
+  println(io.stderr, `bigbrotr: ${redactText(e.message)}`);
+  if (!usage && io.env.BIGBROTR_DEBUG) println(io.stderr, redactText(e.stack ?? ''));
   return usage ? EXIT.usage : EXIT.failure;
 }

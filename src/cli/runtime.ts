@@ -19,6 +19,13 @@ import type { Logger } from '../core/logger.js';
 import type { DeploymentPaths } from './deployment.js';
 import { UsageError } from './errors.js';
 import type { CliIo } from './io.js';
+import {
+  openServicePool,
+  poolOptions,
+  READ_ONLY_SERVICES,
+  serviceConnection,
+  upgradePrivileges,
+} from './service-db.js';
 
 /** An open database and what must be closed with it. */
 export interface OpenDb extends AsyncDisposable {
@@ -50,22 +57,11 @@ export async function openDatabase(
 ): Promise<OpenDb> {
   const brotr = await loadBrotrConfig(deployment, io);
   const cfg = brotr.database;
-  const retry = {
-    maxAttempts: brotr.retry.max_attempts,
-    initialDelayMs: brotr.retry.initial_delay * 1000,
-    maxDelayMs: brotr.retry.max_delay * 1000,
-  };
-  const conn = mergePoolConfig(brotr, opts.pool, opts.service ?? brotr.pool.application_name);
-  const common = {
-    maxSize: conn.maxSize,
-    idleTimeoutSec: brotr.pool.max_inactive_connection_lifetime,
-    maxLifetimeSec: brotr.pool.max_lifetime,
-    connectTimeoutSec: brotr.pool.acquisition_timeout,
-    applicationName: conn.applicationName,
-    statementTimeoutMs: (brotr.timeouts.query ?? 0) * 1000,
-    prepare: brotr.pool.prepare,
-    retry,
-  };
+  const service = opts.service ?? brotr.pool.application_name;
+  const conn = opts.service
+    ? serviceConnection(brotr, opts.pool, opts.service)
+    : mergePoolConfig(brotr, opts.pool, service);
+  const common = poolOptions(brotr, conn);
   let embedded: EmbeddedServer | undefined;
   let db: Db;
   if (cfg.embedded) {
@@ -76,35 +72,62 @@ export async function openDatabase(
       ...(brotr.embedded.port ? { port: brotr.embedded.port } : {}),
       log: (line) => logger.debug('embedded_postgres', { line }),
     });
-    await ensureDatabase(embedded.url, cfg.database);
-    const url = new URL(embedded.url);
-    // The embedded server has one superuser; per-service roles apply to production servers only.
-    db = await createDb(
-      {
-        ...common,
-        host: url.hostname,
-        port: Number(url.port),
-        database: cfg.database,
-        user: 'postgres',
-        password: decodeURIComponent(url.password),
-      },
-      { logger },
-    );
-    if (opts.schema !== 'none' && !(await verifyDatabase(db.sql)).ok) {
-      logger.info('schema_initialising', { deployment: deployment.name });
-      await initDatabase(db.sql, deployment.initSqlDir);
+    try {
+      await ensureDatabase(embedded.url, cfg.database);
+      const url = new URL(embedded.url);
+      // the superuser prepares the database; services get their own role below (service-db.ts)
+      db = await createDb(
+        {
+          ...common,
+          applicationName: `${brotr.pool.application_name}-admin`,
+          host: url.hostname,
+          port: Number(url.port),
+          database: cfg.database,
+          user: 'postgres',
+          password: decodeURIComponent(url.password),
+        },
+        { logger },
+      );
+    } catch (err) {
+      await embedded.stop();
+      throw err;
+    }
+    try {
+      if (opts.schema !== 'none' && !(await verifyDatabase(db.sql)).ok) {
+        logger.info('schema_initialising', { deployment: deployment.name });
+        await initDatabase(db.sql, deployment.initSqlDir);
+      }
+      if (opts.schema !== 'none') await upgradePrivileges(db.sql, deployment.initSqlDir, logger);
+    } catch (err) {
+      await db.close();
+      await embedded.stop();
+      throw err;
     }
   } else {
     const password = io.env[conn.passwordEnv];
     if (password === undefined) logger.warn('password_env_unset', { variable: conn.passwordEnv });
     db = await createDb(
-      { ...common, host: cfg.host, port: cfg.port, database: cfg.database, user: conn.user, password },
+      {
+        ...common,
+        host: cfg.host,
+        port: cfg.port,
+        database: cfg.database,
+        user: conn.user,
+        password,
+        readOnly: opts.service !== undefined && READ_ONLY_SERVICES.has(opts.service),
+      },
       { logger },
     );
   }
   try {
     if (opts.schema === 'init') await initDatabase(db.sql, deployment.initSqlDir);
     if (opts.schema === 'verify') await requireSchema(db);
+    if (embedded && opts.service) {
+      // one service on the embedded server: it runs as its role, and the superuser's pool is closed
+      const admin = db;
+      db = await openServicePool({ db: admin, brotr, embedded }, opts.service, opts.pool, io, logger);
+      await admin.close();
+    }
   } catch (err) {
     await db.close();
     await embedded?.stop();

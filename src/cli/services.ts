@@ -81,7 +81,7 @@ export const SERVICE_FACTORIES: Record<ServiceCommand, Factory> = {
       openapiPaths: insightOpenApiPaths(config.route_prefix),
       mount: (app) => {
         const page = { maxPageSize: config.max_page_size, defaultPageSize: config.default_page_size };
-        app.route(config.route_prefix || '/', insightRoutes(ctx.deps, page));
+        app.route(config.route_prefix || '/', insightRoutes(ctx.deps, { ...page, tables: config.tables }));
         app.route('/', dashboardRoutes({ apiPrefix: config.route_prefix, title: config.title }));
       },
     }),

@@ -29,6 +29,8 @@ export interface EmbeddedOpts {
 export interface EmbeddedServer extends AsyncDisposable {
   readonly url: string;
   readonly port: number;
+  /** The data directory (the role passwords are kept beside it, see `rolePassword`). */
+  readonly dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -127,6 +129,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOpts): Promise<Embedde
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     port,
+    dataDir,
     stop,
     [Symbol.asyncDispose]: stop,
   };
@@ -139,6 +142,22 @@ async function loadPassword(dataDir: string): Promise<string> {
   const password = randomBytes(18).toString('base64url');
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/**
+ * The password of a service role on the embedded server, generated on first use and kept beside the data
+ * directory with the superuser's (`<data_dir>.roles`, mode 0600, JSON by role). Never printed or logged.
+ */
+export async function rolePassword(dataDir: string, role: string): Promise<string> {
+  const file = `${resolve(dataDir)}.roles`;
+  const known: Record<string, string> = existsSync(file) ? JSON.parse(await readFile(file, 'utf8')) : {};
+  const found = known[role];
+  if (typeof found === 'string' && found !== '') return found;
+  const password = randomBytes(18).toString('base64url');
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify({ ...known, [role]: password })}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
   return password;
 }
 

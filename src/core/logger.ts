@@ -5,6 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { redact, redactText } from './redact.js';
 
 /** Log levels, lowest first. */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -24,20 +25,6 @@ export interface LoggerOpts {
   readonly format?: 'text' | 'json';
   readonly stream?: Writable;
   readonly service?: string;
-}
-
-const SECRET_KEY = /pass(word)?|secret|private_?key|nsec|token|credential|^sk$|^key$/i;
-const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]+:)[^@/\s]+@/gi;
-const NSEC = /\bnsec1[02-9ac-hj-np-z]{20,}\b/g;
-
-/** Mask secrets: values of secret-looking keys, passwords inside URLs, and nsec keys. */
-export function redact(value: unknown, key = '', depth = 0): unknown {
-  if (SECRET_KEY.test(key) && value !== undefined && value !== null) return '***';
-  if (typeof value === 'string') return value.replace(URL_PASSWORD, '$1***@').replace(NSEC, 'nsec1***');
-  if (depth > 8 || typeof value !== 'object' || value === null) return value;
-  if (value instanceof Error) return { name: value.name, message: redact(value.message, '', depth + 1) };
-  if (Array.isArray(value)) return value.map((v) => redact(v, '', depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, k, depth + 1)]));
 }
 
 /** Build a logger. */
@@ -61,8 +48,8 @@ function wrap(p: pino.Logger): Logger {
   const at =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (message: string, fields?: Record<string, unknown>): void => {
-      if (fields) p[level](redact(fields) as object, message);
-      else p[level](message);
+      if (fields) p[level](redact(fields) as object, redactText(message));
+      else p[level](redactText(message));
     };
   return {
     debug: at('debug'),

@@ -1,4 +1,12 @@
-/** IP literal parsing and the special-purpose ranges that count as `local` (spec 03, step 4). */
+/**
+ * IP literal parsing and the special-purpose ranges that count as `local`.
+ *
+ * IPv6 forms that embed an IPv4 address are classified by what they embed or denote (docs/design/security.md):
+ * 6to4 (2002::/16) and the well-known NAT64 prefix (64:ff9b::/96) reach the embedded IPv4 address, so they are
+ * local exactly when it is; IPv4-compatible (::/96), IPv4-mapped (::ffff:0:0/96), IPv4-translated
+ * (::ffff:0:0:0/96) and the local-use NAT64 prefix (64:ff9b:1::/48) are never routed across the Internet and
+ * are always local, as are site-local (fec0::/10), unique-local (fc00::/7) and link-local (fe80::/10).
+ */
 import { isIPv4, isIPv6 } from 'node:net';
 
 const V4_LOCAL: readonly [string, number][] = [
@@ -21,10 +29,11 @@ const V4_LOCAL: readonly [string, number][] = [
 ];
 
 const V6_LOCAL: readonly [string, number][] = [
-  ['::1', 128],
-  ['::', 128],
+  // IPv4-compatible (deprecated), with :: and ::1 inside it
+  ['::', 96],
   ['::ffff:0:0', 96],
-  ['64:ff9b::', 96],
+  ['::ffff:0:0:0', 96],
+  ['64:ff9b:1::', 48],
   ['100::', 64],
   ['2001::', 32],
   ['2001:2::', 48],
@@ -32,6 +41,7 @@ const V6_LOCAL: readonly [string, number][] = [
   ['2001:10::', 28],
   ['fc00::', 7],
   ['fe80::', 10],
+  ['fec0::', 10],
   ['ff00::', 8],
 ];
 
@@ -100,7 +110,19 @@ export function isLocalIPv4(ip: number): boolean {
   return V4_RANGES.some(({ size, prefix }) => Math.floor(ip / size) === prefix);
 }
 
-/** Whether an IPv6 address falls in a local or special-purpose range. */
+const NAT64_WKP = (parseIPv6('64:ff9b::') ?? 0n) >> 32n;
+const SIX_TO_FOUR = 0x2002n;
+
+/** The IPv4 address a routable IPv6 form carries (6to4, well-known NAT64), if any. */
+export function embeddedIPv4(ip: bigint): number | undefined {
+  if (ip >> 112n === SIX_TO_FOUR) return Number((ip >> 80n) & 0xffffffffn);
+  if (ip >> 32n === NAT64_WKP) return Number(ip & 0xffffffffn);
+  return undefined;
+}
+
+/** Whether an IPv6 address falls in a local or special-purpose range, or carries a local IPv4 address. */
 export function isLocalIPv6(ip: bigint): boolean {
+  const v4 = embeddedIPv4(ip);
+  if (v4 !== undefined) return isLocalIPv4(v4);
   return V6_RANGES.some(({ shift, prefix }) => ip >> shift === prefix);
 }

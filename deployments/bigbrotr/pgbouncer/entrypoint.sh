@@ -8,6 +8,7 @@
 #   ${DB_WRITER_USER:-writer}            DB_WRITER_PASSWORD
 #   ${DB_REFRESHER_USER:-refresher}      DB_REFRESHER_PASSWORD
 #   ${DB_READER_USER:-reader}            DB_READER_PASSWORD
+#   ${DB_DVM_USER:-dvm}                  DB_DVM_PASSWORD
 #
 # PGBOUNCER_AUTH_FILE overrides the path (it must match auth_file in pgbouncer.ini); arguments replace the
 # default command `pgbouncer /etc/pgbouncer/pgbouncer.ini`.
@@ -40,6 +41,7 @@ add_user admin DB_ADMIN_PASSWORD
 add_user "${DB_WRITER_USER:-writer}" DB_WRITER_PASSWORD
 add_user "${DB_REFRESHER_USER:-refresher}" DB_REFRESHER_PASSWORD
 add_user "${DB_READER_USER:-reader}" DB_READER_PASSWORD
+add_user "${DB_DVM_USER:-dvm}" DB_DVM_PASSWORD
 mv "$tmp" "$auth_file"
 echo "pgbouncer entrypoint: wrote $auth_file (4 roles)" >&2
 

@@ -9,12 +9,7 @@ import { type CliIo, println } from '../io.js';
 import { commandLogger } from '../logging.js';
 import { openDatabase } from '../runtime.js';
 import { auditCommand } from './audit.js';
-
-const ROLE_PASSWORDS = {
-  writer: 'DB_WRITER_PASSWORD',
-  reader: 'DB_READER_PASSWORD',
-  refresher: 'DB_REFRESHER_PASSWORD',
-} as const;
+import { ROLE_PASSWORD_ENV } from '../service-db.js';
 
 /** Run `bigbrotr db init`, `bigbrotr db verify` or `bigbrotr db audit`. */
 export async function dbCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -43,10 +38,10 @@ export async function dbCommand(argv: readonly string[], io: CliIo): Promise<num
   return EXIT.failure;
 }
 
-/** Set the service roles' passwords from DB_WRITER_PASSWORD, DB_READER_PASSWORD, DB_REFRESHER_PASSWORD when given. */
+/** Set the service roles' passwords from DB_WRITER_PASSWORD, DB_READER_PASSWORD, DB_REFRESHER_PASSWORD, DB_DVM_PASSWORD when given. */
 async function setRolePasswords(db: Db, env: CliIo['env']): Promise<string[]> {
   const set: string[] = [];
-  for (const [role, variable] of Object.entries(ROLE_PASSWORDS)) {
+  for (const [role, variable] of Object.entries(ROLE_PASSWORD_ENV)) {
     const password = env[variable];
     if (!password) continue;
     // ALTER ROLE takes no parameters: the password travels as a transaction-local setting and is quoted by format().

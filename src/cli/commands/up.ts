@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { Registry } from 'prom-client';
 import { loadConfigFile } from '../../core/config/index.js';
+import type { Db } from '../../core/db/pool.js';
 import type { Logger } from '../../core/logger.js';
 import { startMetricsServer } from '../../core/metrics.js';
 import { runService } from '../../core/runner.js';
@@ -19,9 +20,11 @@ import type { CliIo } from '../io.js';
 import { commandLogger } from '../logging.js';
 import { SERVICE_SCHEMAS } from '../registry.js';
 import { openDatabase } from '../runtime.js';
+import { openServicePool } from '../service-db.js';
 import { type BaseServiceConfig, buildService, SERVICE_FACTORIES } from '../services.js';
 
 type UpConfig = BaseServiceConfig & {
+  readonly pool?: Parameters<typeof openServicePool>[2];
   readonly metrics: { enabled: boolean; host: string; port: number; path: string };
 };
 
@@ -42,10 +45,13 @@ export async function upCommand(argv: readonly string[], io: CliIo): Promise<num
   const configs = demo ? demoConfigs(loaded, now) : loaded;
   const env = withRunKey(io.env, configs, logger);
   await using open = await openDatabase(deployment, io, logger, { schema: 'verify' });
+  // least privilege: each service on its own pool, as its deployment role (service-db.ts)
+  await using pools = await openServicePools(open, configs, io, logger);
   const registry = new Registry();
-  const ctx = { sql: open.db.sql, logger, registry, deployment, batchSize: open.brotr.batch.max_size, env };
+  const ctx = { logger, registry, deployment, batchSize: open.brotr.batch.max_size, env };
   const build = async (name: ServiceCommand, once: boolean) => {
-    const built = await buildService(name, configs.get(name) as UpConfig, ctx, { once, signal: io.stop });
+    const sql = pools.get(name).sql;
+    const built = await buildService(name, configs.get(name) as UpConfig, { ...ctx, sql }, { once, signal: io.stop });
     if (!built) throw new Error(`no factory for ${name}`);
     return await runService(built.service, built.runOpts);
   };
@@ -59,7 +65,7 @@ export async function upCommand(argv: readonly string[], io: CliIo): Promise<num
     services: (demo ? names.filter((n) => n !== 'seeder') : names).join(','),
   });
   if (demo) {
-    const inserted = await seedDemoCandidates(open.db.sql, demo.urls, now);
+    const inserted = await seedDemoCandidates(pools.get('validator').sql, demo.urls, now);
     logDemoReady(logger, { relays: demo.urls.length, inserted }, configs.get('api'));
   }
   io.stop.addEventListener('abort', () => logger.info('up_stopping'), { once: true });
@@ -83,6 +89,31 @@ async function loadConfigs(
     configs.set(name, (await loadConfigFile(path, SERVICE_SCHEMAS[name], { env: io.env })) as UpConfig);
   }
   return configs;
+}
+
+/** One pool per service, closed together. */
+async function openServicePools(
+  open: Parameters<typeof openServicePool>[0],
+  configs: ReadonlyMap<ServiceCommand, UpConfig>,
+  io: CliIo,
+  logger: Logger,
+): Promise<AsyncDisposable & { get(name: ServiceCommand): Db }> {
+  const pools = new Map<ServiceCommand, Db>();
+  const close = async (): Promise<void> => {
+    await Promise.all([...pools.values()].map((db) => db.close()));
+  };
+  try {
+    for (const [name, config] of configs) pools.set(name, await openServicePool(open, name, config.pool, io, logger));
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const get = (name: ServiceCommand): Db => {
+    const db = pools.get(name);
+    if (!db) throw new Error(`no pool for ${name}`);
+    return db;
+  };
+  return { get, [Symbol.asyncDispose]: close };
 }
 
 /** The loaded configs pointed at the demo farm, in memory only. */

@@ -5,7 +5,10 @@ import { bool, envName, int, section, str } from './fields.js';
 const connection = z.strictObject({
   /** true: the embedded PostgreSQL (default); false: the server below. */
   embedded: bool(true),
-  host: str('localhost'),
+  host: str('localhost').refine(
+    (h) => !/[/@\s]/.test(h),
+    'must be a host name or address, not a URL or user:password@host (passwords go in the variable password_env names)',
+  ),
   port: int(1, 65535, 5432),
   database: str('bigbrotr'),
   user: str('admin'),

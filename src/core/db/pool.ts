@@ -4,6 +4,7 @@
  * (server settings are sent in the startup packet).
  */
 import postgres from 'postgres';
+import { redactText } from '../redact.js';
 import { DatabaseUnreachableError, isConnectError } from './errors.js';
 import { withRetry } from './retry.js';
 
@@ -26,6 +27,11 @@ export interface DbOpts {
   readonly connectTimeoutSec?: number;
   readonly applicationName?: string;
   readonly statementTimeoutMs?: number;
+  /**
+   * Start every transaction read-only (`default_transaction_read_only`): the API's and the DVM's sessions. A
+   * transaction that must write says `BEGIN READ WRITE`; the role's grants decide whether it may.
+   */
+  readonly readOnly?: boolean;
   /** Use server-side prepared statements (faster on a direct connection; leave off behind PgBouncer). */
   readonly prepare?: boolean;
   readonly retry?: { readonly maxAttempts: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
@@ -60,7 +66,8 @@ const DEFAULT_RETRY = { maxAttempts: 3, initialDelayMs: 1000, maxDelayMs: 10_000
 
 /** Open a pool and check that the server answers (retrying as configured). */
 export async function createDb(opts: DbOpts, deps: { logger?: DbLogger } = {}): Promise<Db> {
-  const target = `${opts.host}:${opts.port}/${opts.database}`;
+  // why redacted: a host copied from a connection URL carries its password
+  const target = redactText(`${opts.host}:${opts.port}/${opts.database}`);
   const maxSize = opts.maxSize ?? 5;
   const retry = opts.retry ?? DEFAULT_RETRY;
   const sql = postgres({
@@ -81,6 +88,7 @@ export async function createDb(opts: DbOpts, deps: { logger?: DbLogger } = {}): 
       // our queries are short; on a server with JIT on (PostgreSQL's default), the estimated cost of a join over
       // two hash-partitioned tables makes a 15 ms lookup compile for 0.7 s (measured on the synchronizer's)
       jit: 'off',
+      ...(opts.readOnly ? { default_transaction_read_only: true } : {}),
     },
     // postgres.js delays a reconnection by 3^n/100 s (up to 20 s) after n failed connects in a row, counted across
     // the whole pool: a one-second server restart seen by a handful of connections then stalls every query for
@@ -113,7 +121,9 @@ export async function createDb(opts: DbOpts, deps: { logger?: DbLogger } = {}): 
     if (isConnectError(err)) {
       const code = (err as { code?: string }).code ?? 'error';
       throw new DatabaseUnreachableError(
-        `cannot reach PostgreSQL at ${opts.host}:${opts.port} (database ${opts.database}) after ${retry.maxAttempts} attempts: ${code}`,
+        redactText(
+          `cannot reach PostgreSQL at ${opts.host}:${opts.port} (database ${opts.database}) after ${retry.maxAttempts} attempts: ${code}`,
+        ),
         { cause: err },
       );
     }

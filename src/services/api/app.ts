@@ -22,7 +22,7 @@ import { buildOpenApi } from './openapi.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOpts, rateLimit } from './rate-limit.js';
 import { mountSchemaRoutes, mountTableRoutes } from './routes.js';
 
-/** The API's collaborators. `rateLimit` defaults to 20 requests/s with bursts of 100 per client; false disables it. */
+/** The API's collaborators. `rateLimit` defaults to 20 cost units/s with bursts of 100 per client (rate-limit.ts); false disables it. */
 export interface ApiDeps extends ServiceDeps {
   readonly rateLimit?: RateLimitOpts | false;
 }
@@ -56,7 +56,7 @@ export function createApiApp(deps: ApiDeps, config: ApiConfig, extra: ApiAppExtr
   }
   const limit = deps.rateLimit === undefined ? DEFAULT_RATE_LIMIT : deps.rateLimit;
   if (limit !== false) {
-    const limiter = rateLimit(limit);
+    const limiter = rateLimit({ maxPageSize: config.max_page_size, ...limit });
     app.use('*', (c, next) => (c.req.path === '/health' ? next() : limiter(c, next)));
   }
   app.use('*', deadline(timeoutMs));

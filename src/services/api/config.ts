@@ -8,7 +8,8 @@ export const apiConfigSchema = z
   .strictObject({
     ...baseServiceShape(),
     title: str('BigBrotr API'),
-    host: str('0.0.0.0'),
+    // why loopback: an api.yaml that says nothing must not publish the archive on every interface
+    host: str('127.0.0.1'),
     port: int(1, 65535, 8080),
     route_prefix: z
       .string()

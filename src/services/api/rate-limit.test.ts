@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter, rateLimit } from './rate-limit.js';
+import { createRateLimiter, rateLimit, requestCost } from './rate-limit.js';
 
 describe('createRateLimiter', () => {
   it('allows a burst, then refills at the sustained rate', () => {
@@ -57,5 +57,28 @@ describe('rateLimit middleware', () => {
     const strict = appWith(false);
     expect((await from(strict, '192.0.2.1')).status).toBe(200);
     expect((await from(strict, '192.0.2.2')).status).toBe(429);
+  });
+});
+
+describe('cost', () => {
+  it('charges a 1,000-row page more than a 10-row page, reserving before and settling after', () => {
+    const limiter = createRateLimiter({ perSecond: 20, burst: 100 }, () => 0);
+    expect(requestCost(10)).toBeCloseTo(1.1);
+    expect(requestCost(1000)).toBe(11);
+    // nine 1,000-row reservations fit in a burst of 100, the tenth does not
+    expect(Array.from({ length: 10 }, () => limiter.take('heavy', requestCost(1000)).ok)).toEqual([
+      ...Array(9).fill(true),
+      false,
+    ]);
+    expect(limiter.take('heavy', 11)).toEqual({ ok: false, retryAfterSec: 1 });
+    // the same budget buys ninety 10-row pages
+    expect(Array.from({ length: 90 }, () => limiter.take('light', requestCost(10)).ok).every(Boolean)).toBe(true);
+    // a request that asked for nothing but was served 1,000 rows pays afterwards: the debt is waited out
+    const settled = createRateLimiter({ perSecond: 20, burst: 100 }, () => 0);
+    for (let i = 0; i < 10; i++) {
+      expect(settled.take('x', 1).ok).toBe(true);
+      settled.settle('x', requestCost(1000) - 1);
+    }
+    expect(settled.take('x', 1)).toEqual({ ok: false, retryAfterSec: 1 });
   });
 });

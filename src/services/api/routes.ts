@@ -22,6 +22,7 @@ import {
   sendQueryError,
   strictQuery,
 } from './http.js';
+import { chargeRows } from './rate-limit.js';
 
 /** What the generic routes need. */
 export interface TableRoutesOpts {
@@ -89,6 +90,7 @@ async function list(c: Context, o: TableRoutesOpts, table: TableInfo): Promise<R
     timeoutMs: remainingMs(c, o.timeoutMs),
   });
   c.header('Cache-Control', 'no-cache');
+  chargeRows(c, page.data.length);
   return c.json(page);
 }
 

@@ -60,9 +60,17 @@ export function fetchSince(state: DvmState, now: number, window: StateWindow): n
   return Math.max(0, from, state.floor);
 }
 
+/**
+ * Run a state write in a READ WRITE transaction: the DVM's sessions start read-only (its role's default and
+ * its pool's), and the `dvm` role may write only its own service_state rows (docs/deployment.md).
+ */
+function writeState(sql: postgres.Sql, fn: (tx: postgres.Sql) => Promise<unknown>): Promise<unknown> {
+  return sql.begin('read write', (tx) => fn(tx as unknown as postgres.Sql));
+}
+
 /** Record one answered request (one round trip). */
 export async function markAnswered(sql: postgres.Sql, state: DvmState, id: string, createdAt: number): Promise<void> {
-  await upsertServiceState(sql, [requestRow(id, createdAt)]);
+  await writeState(sql, (tx) => upsertServiceState(tx, [requestRow(id, createdAt)]));
   state.answered.set(id, createdAt);
 }
 
@@ -84,10 +92,12 @@ export async function advanceCursor(
   if (last) state.floor = Math.max(state.floor, last[1] + 1);
   const drop = [...stale, ...excess].map(([id]) => id);
   if (drop.length > 0) {
-    await deleteServiceState(
-      sql,
-      drop.map((id) => ({ serviceName: 'dvm', stateType: 'checkpoint', stateKey: `${REQUEST_KEY_PREFIX}${id}` })),
-    );
+    const keys = drop.map((id) => ({
+      serviceName: 'dvm' as const,
+      stateType: 'checkpoint' as const,
+      stateKey: `${REQUEST_KEY_PREFIX}${id}`,
+    }));
+    await writeState(sql, (tx) => deleteServiceState(tx, keys));
     for (const id of drop) state.answered.delete(id);
   }
   await saveCursor(sql, state);
@@ -98,14 +108,13 @@ export async function advanceCursor(
  * role without the grant), the cycle fails before publishing, instead of answering the same requests forever.
  */
 export async function saveCursor(sql: postgres.Sql, state: DvmState): Promise<void> {
-  await upsertServiceState(sql, [
-    {
-      serviceName: 'dvm',
-      stateType: 'checkpoint',
-      stateKey: CURSOR_KEY,
-      stateValue: { timestamp: state.cursor ?? null, floor: state.floor },
-    },
-  ]);
+  const row: ServiceState = {
+    serviceName: 'dvm',
+    stateType: 'checkpoint',
+    stateKey: CURSOR_KEY,
+    stateValue: { timestamp: state.cursor ?? null, floor: state.floor },
+  };
+  await writeState(sql, (tx) => upsertServiceState(tx, [row]));
 }
 
 function requestRow(id: string, createdAt: number): ServiceState {

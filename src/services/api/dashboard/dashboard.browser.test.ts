@@ -19,7 +19,7 @@ import type { Relay, RelayUrl } from '../../../models/relay.js';
 import { generateEvents } from '../../../testing/events.js';
 import { recordingLogger } from '../../../testing/service-deps.js';
 import { useTestDatabase } from '../../../testing/vitest/db.js';
-import { insightRoutes } from '../insights/insights.js';
+import { everyInsightTable, insightRoutes } from '../insights/insights.js';
 import { dashboardRoutes } from './dashboard.js';
 
 const CHROMIUM = process.env.BIGBROTR_CHROMIUM ?? '/usr/bin/chromium';
@@ -103,7 +103,10 @@ beforeAll(async () => {
   const app = new Hono();
   app.route(
     '/v1',
-    insightRoutes({ sql: db.sql, logger: recordingLogger([]) }, { defaultPageSize: 100, maxPageSize: 500 }),
+    insightRoutes(
+      { sql: db.sql, logger: recordingLogger([]) },
+      { defaultPageSize: 100, maxPageSize: 500, tables: everyInsightTable() },
+    ),
   );
   app.route('/', dashboardRoutes({ apiPrefix: '/v1', title: 'BigBrotr test' }));
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;

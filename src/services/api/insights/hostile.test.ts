@@ -10,7 +10,7 @@ import type { Relay, RelayUrl } from '../../../models/relay.js';
 import { generateEvents } from '../../../testing/events.js';
 import { type LogRecord, recordingLogger } from '../../../testing/service-deps.js';
 import { useTestDatabase } from '../../../testing/vitest/db.js';
-import { insightRoutes } from './insights.js';
+import { everyInsightTable, insightRoutes } from './insights.js';
 
 const db = useTestDatabase('bigbrotr');
 const relay: Relay = { url: 'wss://hostile.example.com' as RelayUrl, network: 'clearnet', discoveredAt: 1 };
@@ -26,7 +26,13 @@ async function serve(app: Hono): Promise<string> {
 }
 function mount(sql: postgres.Sql): Hono {
   const app = new Hono();
-  app.route('/v1', insightRoutes({ sql, logger: recordingLogger(logs) }, { defaultPageSize: 10, maxPageSize: 200 }));
+  app.route(
+    '/v1',
+    insightRoutes(
+      { sql, logger: recordingLogger(logs) },
+      { defaultPageSize: 10, maxPageSize: 200, tables: everyInsightTable() },
+    ),
+  );
   return app;
 }
 

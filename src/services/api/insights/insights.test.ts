@@ -11,7 +11,7 @@ import type { Relay, RelayUrl } from '../../../models/relay.js';
 import { generateEvents } from '../../../testing/events.js';
 import { recordingLogger } from '../../../testing/service-deps.js';
 import { useTestDatabase } from '../../../testing/vitest/db.js';
-import { insightRoutes } from './insights.js';
+import { everyInsightTable, insightRoutes } from './insights.js';
 
 const NOW = 1_700_100_000;
 const HOUR = 3_600;
@@ -119,7 +119,12 @@ describe.each(['bigbrotr', 'lilbrotr'] as const)('insight endpoints (%s)', (depl
       '/v1',
       insightRoutes(
         { sql: appSql, logger: recordingLogger([]), now: () => NOW },
-        { defaultPageSize: 2, maxPageSize: 3, cacheSeconds: deployment === 'bigbrotr' ? 5 : 0 },
+        {
+          defaultPageSize: 2,
+          maxPageSize: 3,
+          cacheSeconds: deployment === 'bigbrotr' ? 5 : 0,
+          tables: everyInsightTable(),
+        },
       ),
     );
     const server = createAdaptorServer({ fetch: app.fetch });

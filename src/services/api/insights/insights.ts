@@ -9,6 +9,8 @@ import { type Context, Hono } from 'hono';
 import type postgres from 'postgres';
 import { errorCode, isConnectError } from '../../../core/db/errors.js';
 import type { Logger } from '../../../core/logger.js';
+import { enabledTables, type TablesConfig } from '../../../core/tables/catalog.js';
+import { chargeRows } from '../rate-limit.js';
 import { type CachedBody, createResponseCache } from './cache.js';
 import { findEventsJson, parseEventQuery } from './events.js';
 import type { PageOpts, ParamError } from './params.js';
@@ -23,9 +25,36 @@ export interface InsightDeps {
   readonly now?: () => number;
 }
 
-/** Page size policy (api.yaml `max_page_size` / `default_page_size`) and the cache lifetime (default 5 s; 0: off). */
+/**
+ * Page size policy (api.yaml `max_page_size` / `default_page_size`), the cache lifetime (default 5 s; 0: off)
+ * and the API's table allow-list (api.yaml `tables`): an endpoint is served only when every relation it reads
+ * is enabled there, as for the generic table routes.
+ */
 export interface InsightOpts extends PageOpts {
   readonly cacheSeconds?: number;
+  readonly tables: TablesConfig;
+}
+
+/** The relations each endpoint reads. */
+export const INSIGHT_TABLES: Readonly<Record<string, readonly string[]>> = {
+  '/relays': ['relay', 'relay_metadata_latest', 'relay_stats'],
+  '/relays/:url{.+}': ['relay', 'relay_metadata', 'metadata', 'relay_stats'],
+  '/stats': [
+    'relay',
+    'relay_metadata_latest',
+    'network_stats',
+    'event_stats',
+    'event_daily_counts',
+    'relay_software_counts',
+    'supported_nip_counts',
+  ],
+  '/events': ['event', 'event_relay'],
+};
+
+/** An allow-list enabling every relation the endpoints read (tests, and what api.yaml needs for all four). */
+export function everyInsightTable(): TablesConfig {
+  const names = [...new Set(Object.values(INSIGHT_TABLES).flat())];
+  return Object.fromEntries(names.map((name) => [name, { enabled: true, price: 0 }]));
 }
 
 /** Build the insight routes; mount them under the API prefix (`app.route('/v1', insightRoutes(...))`). */
@@ -35,6 +64,13 @@ export function insightRoutes(deps: InsightDeps, opts: InsightOpts): Hono {
   const page: PageOpts = { defaultPageSize: opts.defaultPageSize, maxPageSize: opts.maxPageSize };
   const ttl = opts.cacheSeconds ?? 5;
   const cache = createResponseCache({ ttlMs: ttl * 1000 });
+  const enabled = new Set(enabledTables(opts.tables));
+  for (const [path, tables] of Object.entries(INSIGHT_TABLES)) {
+    const off = tables.filter((t) => !enabled.has(t));
+    if (off.length === 0) continue;
+    const message = `not served: enable ${off.join(', ')} in the API's tables`;
+    app.get(path, (c) => c.json({ error: { code: 'not_found', message } }, 404));
+  }
   // why no request signal when caching: the computation is shared by every request waiting for the same URL
   const cached = async (c: Context, compute: (signal?: AbortSignal) => Promise<CachedBody>): Promise<Response> => {
     const url = new URL(c.req.url);
@@ -51,6 +87,8 @@ export function insightRoutes(deps: InsightDeps, opts: InsightOpts): Hono {
     if (!q.ok) return badRequest(c, q.error);
     return cached(c, async (signal) => {
       const { data, total } = await listRelays(deps.sql, q.value, signal ? { signal } : {});
+      // a cached answer costs one unit; the request that computed it pays for its rows
+      chargeRows(c, data.length);
       return ok({ data, meta: { total, limit: q.value.limit, offset: q.value.offset } });
     });
   });
@@ -80,6 +118,7 @@ export function insightRoutes(deps: InsightDeps, opts: InsightOpts): Hono {
     const q = parseEventQuery(c.req.url, page);
     if (!q.ok) return badRequest(c, q.error);
     const { items, next } = await findEventsJson(deps.sql, q.value, { signal: requestSignal(c) });
+    chargeRows(c, items.length);
     const meta = JSON.stringify({ limit: q.value.limit, count: items.length, next });
     c.header('Content-Type', 'application/json');
     return c.body(`{"data":[${items.join(',')}],"meta":${meta}}`);
