@@ -34,6 +34,12 @@ export default async function bench(): Promise<string[]> {
     ],
   });
   const lines = [`events: ${events.length} (200-byte content, 2 tags)`];
+  // the writer and the importer recompute the id of every copy, duplicates included (docs/design/write-path.md)
+  const started = performance.now();
+  if (!events.every(hasValidId)) throw new Error('id recomputation failed');
+  lines.push(
+    `id recomputation alone (JSON + SHA-256, every copy): ${rate(events.length, performance.now() - started)}`,
+  );
   lines.push(`single thread, bcrypto native: ${singleThread(events)}`);
   lines.push(`single thread, noble (2,000 events): ${singleThread(events.slice(0, 2000), nobleBackend)}`);
   for (const threads of [1, 2]) {

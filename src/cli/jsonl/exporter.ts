@@ -2,22 +2,13 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Sql } from 'postgres';
+import { eventFromRow, type StoredEventRow } from '../../core/db/event-rows.js';
 
 /** Which events to export. */
 export interface ExportFilter {
   readonly since?: number | undefined;
   readonly until?: number | undefined;
   readonly kinds?: readonly number[] | undefined;
-}
-
-interface EventRow {
-  id: Buffer;
-  pubkey: Buffer;
-  created_at: string | number;
-  kind: number;
-  tags: string[][] | null;
-  content: string | null;
-  sig: Buffer | null;
 }
 
 /** Raised for a database that keeps no tags, content or signatures (lilbrotr): such events cannot be exported. */
@@ -40,7 +31,7 @@ export async function exportEvents(
   let written = 0;
   for (;;) {
     opts.signal?.throwIfAborted();
-    const rows = await sql<EventRow[]>`
+    const rows = await sql<StoredEventRow[]>`
       SELECT id, pubkey, created_at, kind, tags, content, sig FROM event
       WHERE TRUE
         ${filter.since !== undefined ? sql`AND created_at >= ${filter.since}` : sql``}
@@ -59,19 +50,12 @@ export async function exportEvents(
   }
 }
 
-function toJsonLine(row: EventRow): string {
-  if (row.sig === null || row.tags === null || row.content === null) {
+function toJsonLine(row: StoredEventRow): string {
+  const event = eventFromRow(row);
+  if (!event) {
     throw new ExportNotPossibleError(
       'this database keeps no tags, content or signatures (a lilbrotr deployment): its events cannot be exported',
     );
   }
-  return JSON.stringify({
-    id: row.id.toString('hex'),
-    pubkey: row.pubkey.toString('hex'),
-    created_at: Number(row.created_at),
-    kind: row.kind,
-    tags: row.tags,
-    content: row.content,
-    sig: row.sig.toString('hex'),
-  });
+  return JSON.stringify(event);
 }

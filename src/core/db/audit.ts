@@ -5,8 +5,9 @@
  * keeps no tags, content or signature (lilbrotr) cannot be audited this way, and the report says so.
  */
 import type postgres from 'postgres';
-import { computeEventId, type EventId, type NostrEvent, type Pubkey } from '../../models/event.js';
+import { computeEventId, type NostrEvent } from '../../models/event.js';
 import { BAD_SIGNATURE, ID_MISMATCH } from '../../models/event-proof.js';
+import { eventFromRow, type StoredEventRow } from './event-rows.js';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
@@ -33,15 +34,7 @@ export type AuditReport =
   | { readonly verifiable: true; readonly checked: number; readonly bad: BadRow[] }
   | { readonly verifiable: false; readonly events: number; readonly why: string };
 
-interface Row {
-  id: Buffer;
-  pubkey: Buffer;
-  created_at: number;
-  kind: number;
-  tags: string | null;
-  content: string | null;
-  sig: Buffer | null;
-}
+type Row = StoredEventRow;
 
 /** Whether the event table keeps signatures at all (lilbrotr's columns are nullable and stay NULL). */
 async function keepsSignatures(sql: Sql): Promise<boolean> {
@@ -59,8 +52,7 @@ async function estimatedEvents(sql: Sql): Promise<number> {
   return Math.round(row?.n ?? 0);
 }
 
-const COLUMNS = (sql: Sql) =>
-  sql`e.id, e.pubkey, e.created_at::float8 AS created_at, e.kind, e.tags::text AS tags, e.content, e.sig`;
+const COLUMNS = (sql: Sql) => sql`e.id, e.pubkey, e.created_at, e.kind, e.tags, e.content, e.sig`;
 
 /** Audit the stored events: all of them in id order, or a random sample. */
 export async function auditEvents(sql: Sql, opts: AuditOpts): Promise<AuditReport> {
@@ -114,20 +106,9 @@ async function auditRows(rows: readonly Row[], verify: AuditOpts['verify']): Pro
   const bad: BadRow[] = [];
   const events: NostrEvent[] = [];
   for (const r of rows) {
-    const id = r.id.toString('hex');
-    if (r.tags === null || r.content === null || r.sig === null) {
-      bad.push({ id, reason: 'tags, content or signature missing' });
-      continue;
-    }
-    events.push({
-      id: id as EventId,
-      pubkey: r.pubkey.toString('hex') as Pubkey,
-      created_at: r.created_at,
-      kind: r.kind,
-      tags: JSON.parse(r.tags) as string[][],
-      content: r.content,
-      sig: r.sig.toString('hex'),
-    });
+    const event = eventFromRow(r);
+    if (event) events.push(event);
+    else bad.push({ id: r.id.toString('hex'), reason: 'tags, content or signature missing' });
   }
   const flags = await verify(events);
   events.forEach((e, i) => {
