@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Registry } from 'prom-client';
+import { recordLastCycle } from '../core/db/cycles.js';
 import type { Logger } from '../core/logger.js';
 import { createServiceMetrics } from '../core/metrics.js';
 import type { RunOpts, Service } from '../core/runner.js';
@@ -128,6 +129,7 @@ export async function buildService(
     graceMs: config.shutdown_grace * 1000,
     logger,
     metrics,
+    recordCycle: (record) => recordLastCycle(ctx.sql, name, record),
   };
   return { service, runOpts };
 }

@@ -16,11 +16,11 @@ export const SERVICE_NAMES: readonly ServiceName[] = [
   'dvm',
 ];
 
-/** Kinds of state rows. */
-export type StateType = 'checkpoint' | 'cursor' | 'lease';
+/** Kinds of state rows (`cycle`: a service's last cycle, written by the runner). */
+export type StateType = 'checkpoint' | 'cursor' | 'lease' | 'cycle';
 
 /** Every state type. */
-export const STATE_TYPES: readonly StateType[] = ['checkpoint', 'cursor', 'lease'];
+export const STATE_TYPES: readonly StateType[] = ['checkpoint', 'cursor', 'lease', 'cycle'];
 
 /** A JSON object value. */
 export type JsonObject = { readonly [key: string]: unknown };

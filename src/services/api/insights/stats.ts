@@ -5,7 +5,7 @@
  * `supported_nip_counts`) and relays per country (latest geo documents).
  */
 import { good, type Parsed, parseInteger, readParams } from './params.js';
-import { cancellable, type Sql, toNumber } from './sql.js';
+import { cancellable, round, type Sql, toNumber } from './sql.js';
 
 /** A validated `/stats` request. */
 export interface StatsQuery {
@@ -105,7 +105,7 @@ export async function networkStats(
   });
   const sum = (k: 'relays' | 'online' | 'offline' | 'unchecked'): number => networks.reduce((a, n) => a + n[k], 0);
   const nip11 = withNip11[0]?.n ?? 0;
-  const share = (n: number): number => (nip11 === 0 ? 0 : Math.min(1, n / nip11));
+  const share = (n: number): number => (nip11 === 0 ? 0 : round(Math.min(1, n / nip11)));
   const row = events[0] ?? {};
   return {
     relays: {
