@@ -13,7 +13,7 @@ import type { RunOpts, Service } from '../core/runner.js';
 import type { ServiceDeps } from '../core/service-deps.js';
 import { createApi } from '../services/api/api.js';
 import type { ApiConfig } from '../services/api/config.js';
-import { dashboardRoutes } from '../services/api/dashboard/dashboard.js';
+import { dashboardRoutes, dashboardTitle } from '../services/api/dashboard/dashboard.js';
 import { insightRoutes } from '../services/api/insights/insights.js';
 import { insightOpenApiPaths } from '../services/api/insights/openapi.js';
 import type { DvmConfig } from '../services/dvm/config.js';
@@ -83,7 +83,7 @@ export const SERVICE_FACTORIES: Record<ServiceCommand, Factory> = {
       mount: (app) => {
         const page = { maxPageSize: config.max_page_size, defaultPageSize: config.default_page_size };
         app.route(config.route_prefix || '/', insightRoutes(ctx.deps, page));
-        app.route('/', dashboardRoutes({ apiPrefix: config.route_prefix, title: config.title }));
+        app.route('/', dashboardRoutes({ apiPrefix: config.route_prefix, title: dashboardTitle(config.title) }));
       },
     }),
   dvm: (ctx, config: DvmConfig) =>

@@ -1,5 +1,5 @@
 /**
- * The purpose-built endpoints of the API (spec 05, Api "Beyond"), mounted under the route prefix:
+ * The purpose-built endpoints of the API, mounted under the route prefix:
  * `GET /relays`, `GET /relays/{url}`, `GET /stats`, `GET /pipeline`, `GET /events`. Every parameter is validated first: bad input
  * is a 400 `{"error": {code, message}}`; a query the request's deadline cancels is a 504, an unreachable
  * database a 503, and only a bug a 500. Relay and statistics answers are cached for `cacheSeconds` (their
