@@ -34,7 +34,7 @@ const DAMUS = { url: 'wss://relay.damus.io' as RelayUrl, network: 'clearnet' as 
 const ONION = { url: `ws://${'n'.repeat(56)}.onion` as RelayUrl, network: 'tor' as const, discoveredAt: NOW };
 
 /** The fenced blocks of `lang` in `markdown` after the heading `section` (up to the next `## `). */
-export function fencedBlocks(markdown: string, lang: string, section?: string): string[] {
+function fencedBlocks(markdown: string, lang: string, section?: string): string[] {
   let text = markdown;
   if (section) {
     const start = text.indexOf(`\n${section}\n`);
