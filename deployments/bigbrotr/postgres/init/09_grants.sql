@@ -10,7 +10,7 @@ GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader, refresher;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO reader, refresher;
 GRANT pg_monitor TO reader;
 -- The DVM keeps its processed requests and the refresher its cleanup schedule in service_state (spec 05:
--- state survives restarts). Row-level security lets each of them write its own rows of that one table and
+-- state survives restarts); every service, the API too, its last cycle (`cycle` rows). Row-level security lets each of them write its own rows of that one table and
 -- nothing else; writer keeps every row, everyone reads. (Superusers and the table owner bypass the policies.)
 ALTER TABLE service_state ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS service_state_read ON service_state;
@@ -19,7 +19,8 @@ DROP POLICY IF EXISTS service_state_writer ON service_state;
 CREATE POLICY service_state_writer ON service_state TO writer USING (true) WITH CHECK (true);
 DROP POLICY IF EXISTS service_state_dvm ON service_state;
 CREATE POLICY service_state_dvm ON service_state TO reader
-  USING (service_name = 'dvm') WITH CHECK (service_name = 'dvm');
+  USING (service_name = 'dvm' OR (service_name = 'api' AND state_type = 'cycle'))
+  WITH CHECK (service_name = 'dvm' OR (service_name = 'api' AND state_type = 'cycle'));
 DROP POLICY IF EXISTS service_state_refresher ON service_state;
 CREATE POLICY service_state_refresher ON service_state TO refresher
   USING (service_name = 'refresher') WITH CHECK (service_name = 'refresher');
