@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertCandidates } from '../../../core/db/candidates.js';
 import { recordLastCycle } from '../../../core/db/cycles.js';
@@ -31,6 +31,7 @@ import { recordingLogger } from '../../../testing/service-deps.js';
 import { useTestDatabase } from '../../../testing/vitest/db.js';
 import { insightRoutes } from '../insights/insights.js';
 import { dashboardRoutes, dashboardTitle } from './dashboard.js';
+import { chartInfo, chartLabels, clippedTables, noOverflow, open, type PageGlobals } from './page-probes.js';
 
 const CHROMIUM = process.env.BIGBROTR_CHROMIUM ?? '/usr/bin/chromium';
 const NOW = Math.floor(Date.now() / 1000);
@@ -190,104 +191,8 @@ afterAll(async () => {
   await closeServer();
 });
 
-/** A page that records script errors, failed requests and CSP violations. */
-async function open(context: BrowserContext): Promise<{ page: Page; problems: string[] }> {
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-  });
-  page.on('requestfailed', (req) => {
-    if (!req.failure()?.errorText.includes('ABORTED'))
-      problems.push(`request: ${req.url()} ${req.failure()?.errorText}`);
-  });
-  page.on('request', (req) => {
-    if (!req.url().startsWith(base) && !req.url().startsWith('data:')) problems.push(`external request: ${req.url()}`);
-  });
-  return { page, problems };
-}
-
 const stat = (page: Page, name: string) => page.locator(`[data-stat="${name}"] .stat-value`);
 const rows = (page: Page) => page.locator('tr.relay-row');
-
-/** What the page-side functions use of the browser's globals (the test compiles without the DOM library). */
-interface PageGlobals {
-  document: {
-    querySelector(selector: string): { width: number; height: number } | null;
-    querySelectorAll(selector: string): Iterable<Box>;
-    scrollingElement: { scrollWidth: number };
-  };
-  innerWidth: number;
-  Chart: {
-    getChart(canvas: unknown):
-      | {
-          data: { labels: string[]; datasets: { data: unknown[] }[] };
-          scales: Record<string, { ticks: { label: string | string[] }[] }>;
-        }
-      | undefined;
-  };
-  __xss?: number;
-}
-interface Box {
-  scrollWidth: number;
-  clientWidth: number;
-  parentElement: Box | null;
-  dataset: Record<string, string>;
-  getBoundingClientRect(): { right: number };
-}
-
-/** The page does not scroll sideways: nothing is wider than the viewport (wide tables scroll in their box). */
-async function noOverflow(page: Page): Promise<{ page: number; width: number }> {
-  return page.evaluate(() => {
-    const g = globalThis as unknown as PageGlobals;
-    return { page: g.document.scrollingElement.scrollWidth, width: g.innerWidth };
-  });
-}
-
-/** Tables wider than their box, so cut off or scrolled inside it (named by their `data-table`). */
-async function clippedTables(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const g = globalThis as unknown as PageGlobals;
-    const out: string[] = [];
-    for (const t of g.document.querySelectorAll('table')) {
-      const box = t.parentElement;
-      if (box && t.scrollWidth > box.clientWidth + 1) out.push(t.dataset.table ?? 'table');
-    }
-    return out;
-  });
-}
-
-/** The category labels of a chart and the tick labels its axis actually draws. */
-async function chartLabels(page: Page, name: string, axis: string): Promise<{ labels: string[]; drawn: string[] }> {
-  return page.evaluate(
-    ([n, a]) => {
-      const g = globalThis as unknown as PageGlobals;
-      const chart = g.Chart.getChart(g.document.querySelector(`canvas[data-chart="${n}"]`));
-      return {
-        labels: chart?.data.labels ?? [],
-        drawn: (chart?.scales[a as string]?.ticks ?? []).map((t) => String(t.label)),
-      };
-    },
-    [name, axis],
-  );
-}
-
-/** Number of data points of the Chart.js chart drawn in `[data-chart=name]`, and the canvas's size. */
-async function chartInfo(page: Page, name: string): Promise<{ points: number; width: number; height: number }> {
-  return page.evaluate((n) => {
-    const g = globalThis as unknown as PageGlobals;
-    const canvas = g.document.querySelector(`canvas[data-chart="${n}"]`);
-    const chart = canvas ? g.Chart.getChart(canvas) : undefined;
-    const points = chart
-      ? chart.data.datasets.reduce(
-          (a: number, d: { data: unknown[] }) => a + d.data.filter((x) => x !== null).length,
-          0,
-        )
-      : -1;
-    return { points, width: canvas?.width ?? 0, height: canvas?.height ?? 0 };
-  }, name);
-}
 
 async function shot(page: Page, name: string, fullPage = true): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -331,7 +236,7 @@ async function expectPipeline(page: Page): Promise<void> {
 describe('dashboard in chromium', () => {
   it('shows the overview, filters the relay table and opens a relay page on a desktop', async () => {
     const context = await (browser as Browser).newContext({ viewport: { width: 1400, height: 900 } });
-    const { page, problems } = await open(context);
+    const { page, problems } = await open(context, base);
     await page.goto(`${base}/`);
     await page.waitForSelector('body[data-page="overview"]');
     expect(await page.title()).toBe('BigBrotr');
@@ -426,7 +331,7 @@ describe('dashboard in chromium', () => {
       isMobile: true,
       hasTouch: true,
     });
-    const { page, problems } = await open(context);
+    const { page, problems } = await open(context, base);
     const fits = async (): Promise<void> => {
       const o = await noOverflow(page);
       expect(o.width).toBe(390);
