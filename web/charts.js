@@ -8,14 +8,15 @@ export const COLORS = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#
 /** Status colours. */
 export const STATUS_COLORS = { online: '#009e73', offline: '#d55e00', unchecked: '#999999' };
 
-/** A chart in a sized container; `label` names it for assistive technology and tests. */
-export function chart(name, label, config) {
+/** A chart in a sized container (`height` px, default from the CSS); `label` names it for assistive technology. */
+export function chart(name, label, config, height) {
   const canvas = document.createElement('canvas');
   canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', label);
   canvas.dataset.chart = name;
   const box = document.createElement('div');
   box.className = 'chart';
+  if (height) box.style.height = `${height}px`;
   box.append(canvas);
   const Chart = window.Chart;
   if (!Chart) {

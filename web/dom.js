@@ -24,6 +24,11 @@ export function int(n) {
   return n === null || n === undefined ? '—' : Math.round(Number(n)).toLocaleString('en-US');
 }
 
+/** A count and its noun, singular for exactly one: `1 check`, `2 checks`, `1,024 relays`. */
+export function plural(n, word, many = `${word}s`) {
+  return `${int(n)} ${Number(n) === 1 ? word : many}`;
+}
+
 /** Milliseconds, or a dash. */
 export function ms(n) {
   return n === null || n === undefined ? '—' : `${Math.round(Number(n)).toLocaleString('en-US')} ms`;

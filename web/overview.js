@@ -2,12 +2,22 @@
 import { getJson } from './api.js';
 import { COLORS, chart, STATUS_COLORS } from './charts.js';
 import { h, int, pct, section, statCard } from './dom.js';
+import { pipelinePanel } from './pipeline.js';
 
 const STATUSES = ['online', 'offline', 'unchecked'];
 
 /** Render the overview into `main`. */
 export async function renderOverview(main, signal) {
-  const { data: s } = await getJson('/stats', { days: 30 }, signal);
+  const [{ data: s }, pipeline] = await Promise.all([
+    getJson('/stats', { days: 30 }, signal),
+    getJson('/pipeline', {}, signal).then(
+      (body) => pipelinePanel(body.data),
+      (err) => {
+        if (err.name === 'AbortError') throw err;
+        return section('Pipeline', h('p', { class: 'error' }, `Could not load the pipeline: ${err.message}`));
+      },
+    ),
+  ]);
   const ev = s.events ?? {};
   main.replaceChildren(
     h('h1', {}, 'Network overview'),
@@ -27,6 +37,7 @@ export async function renderOverview(main, signal) {
       statCard('events-pubkeys', 'authors', int(ev.unique_pubkeys)),
       statCard('events-24h', 'events in the last 24 h', int(ev.events_last_24h)),
     ),
+    pipeline,
     h(
       'div',
       { class: 'grid' },
@@ -40,7 +51,7 @@ export async function renderOverview(main, signal) {
       section(
         'NIP support',
         nipChart(s.nips),
-        shareTable('NIP', s.nips, (r) => `NIP-${String(r.nip).padStart(2, '0')}`),
+        shareTable('NIP', s.nips, (r) => nipName(r.nip)),
       ),
     ),
   );
@@ -62,7 +73,7 @@ function networkChart(rows) {
 }
 
 function networkTable(rows) {
-  return h(
+  const table = h(
     'table',
     { class: 'compact', 'data-table': 'networks' },
     h(
@@ -87,6 +98,7 @@ function networkTable(rows) {
       ),
     ),
   );
+  return h('div', { class: 'table-wrap' }, table);
 }
 
 function eventsChart(days) {
@@ -112,17 +124,31 @@ function softwareChart(rows) {
   });
 }
 
+/** Every NIP as one labelled bar: the chart grows with the number of NIPs instead of skipping labels. */
 function nipChart(rows) {
-  const top = [...rows].sort((a, b) => b.relays - a.relays || a.nip - b.nip).slice(0, 15);
-  return chart('nips', 'Share of relays supporting each NIP', {
-    type: 'bar',
-    data: {
-      labels: top.map((r) => `NIP-${String(r.nip).padStart(2, '0')}`),
-      datasets: [{ label: 'share of relays', data: top.map((r) => r.share * 100), backgroundColor: COLORS[2] }],
+  const all = [...rows].sort((a, b) => b.relays - a.relays || a.nip - b.nip);
+  return chart(
+    'nips',
+    'Share of relays supporting each NIP',
+    {
+      type: 'bar',
+      data: {
+        labels: all.map((r) => nipName(r.nip)),
+        datasets: [{ label: 'share of relays', data: all.map((r) => r.share * 100), backgroundColor: COLORS[2] }],
+      },
+      options: {
+        indexAxis: 'y',
+        scales: {
+          x: { beginAtZero: true, max: 100, ticks: { callback: (v) => `${v} %` } },
+          y: { ticks: { autoSkip: false } },
+        },
+      },
     },
-    options: { indexAxis: 'y', scales: { x: { beginAtZero: true, max: 100, ticks: { callback: (v) => `${v} %` } } } },
-  });
+    Math.max(260, 48 + all.length * 20),
+  );
 }
+
+const nipName = (nip) => `NIP-${String(nip).padStart(2, '0')}`;
 
 function shareTable(label, rows, name) {
   if (!rows.length) return h('p', { class: 'muted' }, 'No NIP-11 documents yet.');

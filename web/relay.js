@@ -4,7 +4,8 @@
  */
 import { getJson } from './api.js';
 import { COLORS, chart, STATUS_COLORS } from './charts.js';
-import { badge, facts, h, int, ms, pct, section, statCard, time } from './dom.js';
+import { badge, facts, h, int, ms, pct, plural, section, statCard, time } from './dom.js';
+import { syncSummary } from './pipeline.js';
 
 const WINDOWS = ['24h', '7d', '30d'];
 
@@ -43,7 +44,7 @@ export async function renderRelay(main, url, signal) {
       'div',
       { class: 'stats' },
       WINDOWS.map((w) =>
-        statCard(`uptime-${w}`, `uptime ${w}`, pct(d.health[w].uptime), `${int(d.health[w].checks)} checks`),
+        statCard(`uptime-${w}`, `uptime ${w}`, pct(d.health[w].uptime), plural(d.health[w].checks, 'check')),
       ),
       WINDOWS.map((w) => statCard(`latency-${w}`, `open p50 / p95 ${w}`, latency(d.health[w]))),
       d.stats ? statCard('relay-events', 'events seen here', int(d.stats.event_count)) : null,
@@ -55,9 +56,10 @@ export async function renderRelay(main, url, signal) {
       section('Latency of recent checks', latencyChart(d.checks)),
       section('NIP-11', nip11Facts(nip11, doc('nip11_info'))),
       section('TLS certificate', sslFacts(doc('nip66_ssl'))),
-      section('Location and network', placeFacts(doc('nip66_geo'), doc('nip66_net'), doc('nip66_dns'))),
-      section('Latency by window', windowTable(d.health)),
+      section('Location and network', placeFacts(doc('nip66_geo'), doc('nip66_net'), doc('nip66_dns'), nip11)),
+      section('Synchronization', syncFacts(d.sync)),
     ),
+    wide('Latency by window', windowTable(d.health)),
     section('Check history', history(d.url, d.checks, body.meta.checks.next_before, signal)),
   );
 }
@@ -145,12 +147,16 @@ function sslFacts(stored) {
   ]);
 }
 
-function placeFacts(geo, net, dns) {
+function placeFacts(geo, net, dns, nip11) {
   const g = geo?.data ?? {};
   const n = net?.data ?? {};
   const d = dns?.data ?? {};
+  const announced = Array.isArray(nip11.relay_countries)
+    ? nip11.relay_countries.filter((c) => typeof c === 'string')
+    : [];
   return facts([
     ['Country', country(g)],
+    ['Countries announced (NIP-11)', announced],
     ['City', str(g.geo_city)],
     ['Coordinates', g.geo_lat !== undefined && g.geo_lon !== undefined ? `${g.geo_lat}, ${g.geo_lon}` : undefined],
     ['IPv4', str(n.net_ip)],
@@ -167,11 +173,29 @@ function country(g) {
   return name && code ? `${name} (${code})` : (name ?? code);
 }
 
+/** A section spanning the whole width of the page. */
+function wide(title, ...children) {
+  const s = section(title, ...children);
+  s.classList.add('wide');
+  return s;
+}
+
+function syncFacts(sync) {
+  if (!sync || (sync.cursor === null && sync.status === null))
+    return h('p', { class: 'muted' }, 'Not synchronized yet.');
+  const st = sync.status;
+  return facts([
+    ['Archived up to', sync.cursor === null ? undefined : time(sync.cursor)],
+    ['Last pass', st ? syncSummary(st) : undefined],
+    ['Updated', st?.updated_at ? time(st.updated_at) : undefined],
+  ]);
+}
+
 function windowTable(health) {
   const cols = ['open', 'read', 'write'];
   const table = h(
     'table',
-    { class: 'compact' },
+    { class: 'compact', 'data-table': 'windows' },
     h(
       'thead',
       {},

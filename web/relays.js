@@ -144,6 +144,11 @@ export async function renderRelays(main, params, signal) {
         body,
       ),
     ),
+    h(
+      'p',
+      { class: 'muted note' },
+      'Country: located from the relay’s IP address; * announced in its NIP-11 document.',
+    ),
     pager,
   );
   await load();
@@ -183,7 +188,11 @@ function row(r) {
     h('td', { 'data-label': 'Status' }, badge(r.status)),
     h('td', { 'data-label': 'Open', class: 'num' }, ms(r.rtt_open)),
     h('td', { 'data-label': 'Software' }, r.software ? `${shortSoftware(r.software)} ${r.version ?? ''}`.trim() : '—'),
-    h('td', { 'data-label': 'Country' }, r.country ?? '—'),
+    h(
+      'td',
+      { 'data-label': 'Country', title: r.country_source === 'nip11' ? 'announced in its NIP-11 document' : null },
+      r.country ? `${r.country}${r.country_source === 'nip11' ? '*' : ''}` : '—',
+    ),
     h('td', { 'data-label': 'Checked' }, ago(r.checked_at)),
   );
 }

@@ -292,6 +292,10 @@ describe('database commands', () => {
       expect(await db.sql`SELECT url, discovered_at FROM relay WHERE url = ${relay.url}`).toEqual([
         { url: relay.url, discovered_at: '1' },
       ]);
+      // the runner's last-cycle row, for the dashboard's pipeline panel
+      const [cycle] = await db.sql`SELECT state_value FROM service_state
+        WHERE service_name = 'validator' AND state_type = 'cycle' AND state_key = 'last'`;
+      expect(cycle?.state_value).toMatchObject({ outcome: 'ok' });
     } finally {
       await relay.close();
     }

@@ -6,13 +6,14 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Registry } from 'prom-client';
+import { recordLastCycle } from '../core/db/cycles.js';
 import type { Logger } from '../core/logger.js';
 import { createServiceMetrics } from '../core/metrics.js';
-import type { RunOpts, Service } from '../core/runner.js';
+import type { CycleRecord, RunOpts, Service } from '../core/runner.js';
 import type { ServiceDeps } from '../core/service-deps.js';
 import { createApi } from '../services/api/api.js';
 import type { ApiConfig } from '../services/api/config.js';
-import { dashboardRoutes } from '../services/api/dashboard/dashboard.js';
+import { dashboardRoutes, dashboardTitle } from '../services/api/dashboard/dashboard.js';
 import { insightRoutes } from '../services/api/insights/insights.js';
 import { insightOpenApiPaths } from '../services/api/insights/openapi.js';
 import type { DvmConfig } from '../services/dvm/config.js';
@@ -82,7 +83,7 @@ export const SERVICE_FACTORIES: Record<ServiceCommand, Factory> = {
       mount: (app) => {
         const page = { maxPageSize: config.max_page_size, defaultPageSize: config.default_page_size };
         app.route(config.route_prefix || '/', insightRoutes(ctx.deps, { ...page, tables: config.tables }));
-        app.route('/', dashboardRoutes({ apiPrefix: config.route_prefix, title: config.title }));
+        app.route('/', dashboardRoutes({ apiPrefix: config.route_prefix, title: dashboardTitle(config.title) }));
       },
     }),
   dvm: (ctx, config: DvmConfig) =>
@@ -128,6 +129,8 @@ export async function buildService(
     graceMs: config.shutdown_grace * 1000,
     logger,
     metrics,
+    // the API's role writes nothing (least privilege); its cycle is the server's lifetime anyway
+    ...(name === 'api' ? {} : { recordCycle: (record: CycleRecord) => recordLastCycle(ctx.sql, name, record) }),
   };
   return { service, runOpts };
 }

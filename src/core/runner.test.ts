@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { Logger } from './logger.js';
 import { createServiceMetrics, startMetricsServer } from './metrics.js';
-import { runService, type Service } from './runner.js';
+import { type CycleRecord, runService, type Service } from './runner.js';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 
@@ -82,6 +82,47 @@ describe('runService', () => {
     expect(await metricValue(registry, 'service_counter_total', { name: 'cycles_failed' })).toBe(3);
     expect(await metricValue(registry, 'service_counter_total', { name: 'errors_RangeError' })).toBe(3);
     expect(await metricValue(registry, 'service_gauge', { name: 'consecutive_failures' })).toBe(3);
+  });
+
+  it('reports every cycle to recordCycle (times, outcome, error) and goes on when recording fails', async () => {
+    const { metrics } = setup();
+    const records: CycleRecord[] = [];
+    const warnings: string[] = [];
+    const logger: Logger = { ...quiet, warn: (event) => void warnings.push(event), child: () => logger };
+    let n = 0;
+    const service: Service = {
+      name: 'test',
+      cycle: async () => {
+        n += 1;
+        if (n === 2) throw new RangeError('second cycle broke');
+      },
+    };
+    const clock = { t: 1_700_000_000_000 };
+    const stop = new AbortController();
+    const code = await runService(service, {
+      intervalSec: 0,
+      maxConsecutiveFailures: 0,
+      graceMs: 100,
+      logger,
+      metrics,
+      now: () => (clock.t += 1_500),
+      recordCycle: async (r) => {
+        records.push(r);
+        if (records.length === 3) throw new Error('database gone');
+        if (records.length === 4) stop.abort();
+      },
+      signal: stop.signal,
+    });
+    expect(code).toBe(0);
+    expect(records).toHaveLength(4);
+    expect(Object.keys(records[0] ?? {}).sort()).toEqual(['ended_at', 'outcome', 'started_at']);
+    expect(records[1]).toMatchObject({ outcome: 'failed', error: 'RangeError: second cycle broke' });
+    expect(records.map((r) => r.outcome)).toEqual(['ok', 'failed', 'ok', 'ok']);
+    for (const r of records) {
+      expect(Number.isInteger(r.started_at) && r.started_at >= 1_700_000_000).toBe(true);
+      expect(r.ended_at).toBeGreaterThan(r.started_at);
+    }
+    expect(warnings).toEqual(['cycle_record_failed']);
   });
 
   it('on stop lets the current cycle finish its batch and exits 0; a cycle ignoring the stop exits 1 after the grace', async () => {

@@ -26,6 +26,16 @@ export interface RunOpts {
   readonly logger: Logger;
   readonly metrics: ServiceMetrics;
   readonly now?: () => number;
+  /** Told after every cycle (the CLI persists it for the dashboard); its failure is logged, never fatal. */
+  readonly recordCycle?: (record: CycleRecord) => Promise<void>;
+}
+
+/** One finished cycle: when it started and ended (seconds) and how it went (`error`: the failure's message). */
+export interface CycleRecord {
+  readonly started_at: number;
+  readonly ended_at: number;
+  readonly outcome: 'ok' | 'failed';
+  readonly error?: string;
 }
 
 /** Run `service` until stopped (or once). Returns the exit code: 0 success or clean stop, 1 failure. */
@@ -46,10 +56,11 @@ async function runLoop(service: Service, opts: RunOpts): Promise<number> {
   log.info('service_started', { interval: opts.intervalSec, once: Boolean(opts.once) });
   while (!opts.signal?.aborted) {
     const started = now();
-    const outcome = await runCycle(service, opts);
+    const { outcome, error } = await runCycle(service, opts);
     const ok = outcome === 'ok';
     graceExpired = outcome === 'grace-expired';
     const elapsed = (now() - started) / 1000;
+    await recordCycle(opts, started, now(), ok ? undefined : (error ?? 'failed'));
     if (ok) {
       failures = 0;
       opts.metrics.inc('cycles_success');
@@ -71,8 +82,27 @@ async function runLoop(service: Service, opts: RunOpts): Promise<number> {
   return graceExpired ? 1 : 0;
 }
 
+/** Hand the cycle (times in ms) to `opts.recordCycle` in whole seconds; a failure to record is a warning. */
+async function recordCycle(
+  opts: RunOpts,
+  startedMs: number,
+  endedMs: number,
+  error: string | undefined,
+): Promise<void> {
+  if (!opts.recordCycle) return;
+  const times = { started_at: Math.floor(startedMs / 1000), ended_at: Math.floor(endedMs / 1000) };
+  try {
+    await opts.recordCycle(error === undefined ? { ...times, outcome: 'ok' } : { ...times, outcome: 'failed', error });
+  } catch (err) {
+    opts.logger.warn('cycle_record_failed', { error: err instanceof Error ? err.message : String(err) });
+  }
+}
+
 /** One cleanup + cycle inside the catch-all boundary; the stop request aborts the cycle's signal after a grace. */
-async function runCycle(service: Service, opts: RunOpts): Promise<'ok' | 'failed' | 'grace-expired'> {
+async function runCycle(
+  service: Service,
+  opts: RunOpts,
+): Promise<{ outcome: 'ok' | 'failed' | 'grace-expired'; error?: string }> {
   const cycleAbort = new AbortController();
   const onStop = (): void => {
     opts.logger.info('stop_requested', { grace_ms: opts.graceMs });
@@ -85,13 +115,14 @@ async function runCycle(service: Service, opts: RunOpts): Promise<'ok' | 'failed
   })();
   try {
     await (opts.signal ? raceGrace(work, opts.signal, opts.graceMs) : work);
-    return 'ok';
+    return { outcome: 'ok' };
   } catch (err) {
     const name = err instanceof Error ? err.name : 'Error';
     opts.metrics.inc('cycles_failed');
     opts.metrics.inc(`errors_${name}`);
     opts.logger.error('cycle_failed', { error: name, detail: err instanceof Error ? err.message : String(err) });
-    return err instanceof GraceExpiredError ? 'grace-expired' : 'failed';
+    const error = `${name}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
+    return { outcome: err instanceof GraceExpiredError ? 'grace-expired' : 'failed', error };
   } finally {
     opts.signal?.removeEventListener('abort', onStop);
   }

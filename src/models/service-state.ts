@@ -16,11 +16,11 @@ export const SERVICE_NAMES: readonly ServiceName[] = [
   'dvm',
 ];
 
-/** Kinds of state rows. */
-export type StateType = 'checkpoint' | 'cursor' | 'lease';
+/** Kinds of state rows (`cycle`: a service's last cycle, written by the runner). */
+export type StateType = 'checkpoint' | 'cursor' | 'lease' | 'cycle' | 'sync_status';
 
 /** Every state type. */
-export const STATE_TYPES: readonly StateType[] = ['checkpoint', 'cursor', 'lease'];
+export const STATE_TYPES: readonly StateType[] = ['checkpoint', 'cursor', 'lease', 'cycle', 'sync_status'];
 
 /** A JSON object value. */
 export type JsonObject = { readonly [key: string]: unknown };

@@ -8,8 +8,8 @@ import { EXIT, UsageError } from '../errors.js';
 import { type CliIo, println } from '../io.js';
 import { commandLogger } from '../logging.js';
 import { openDatabase } from '../runtime.js';
-import { auditCommand } from './audit.js';
 import { ROLE_PASSWORD_ENV } from '../service-db.js';
+import { auditCommand } from './audit.js';
 
 /** Run `bigbrotr db init`, `bigbrotr db verify` or `bigbrotr db audit`. */
 export async function dbCommand(argv: readonly string[], io: CliIo): Promise<number> {

@@ -9,7 +9,7 @@ import { type Catalog, loadCatalog, type TablesConfig } from '../../core/tables/
 
 /**
  * Names the generic `{prefix}/{table}` route never serves: the API's own routes and the purpose-built
- * endpoints mounted before it (`/v1/relays`, `/v1/stats`, `/v1/events`, the dashboard).
+ * endpoints mounted before it (`/v1/relays`, `/v1/stats`, `/v1/pipeline`, `/v1/events`, the dashboard).
  */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'schema',
@@ -19,6 +19,7 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'relays',
   'stats',
   'events',
+  'pipeline',
   'dashboard',
   'assets',
   'static',

@@ -49,8 +49,8 @@ async function stored(url: string): Promise<Set<string>> {
 }
 
 async function status(url: string): Promise<SyncStatus> {
-  const [row] = await getServiceState(db.sql, 'synchronizer', 'checkpoint', url);
-  return row?.stateValue.sync as SyncStatus;
+  const [row] = await getServiceState(db.sql, 'synchronizer', 'sync_status', url);
+  return row?.stateValue as unknown as SyncStatus;
 }
 
 async function cycle(url: string, over: Record<string, unknown> = {}, signerSeed?: number) {

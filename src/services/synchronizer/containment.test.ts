@@ -60,8 +60,8 @@ async function sightings(url: string): Promise<number> {
 }
 
 async function status(url: string): Promise<SyncStatus | undefined> {
-  const [row] = await getServiceState(db.sql, 'synchronizer', 'checkpoint', url);
-  return row?.stateValue.sync as SyncStatus | undefined;
+  const [row] = await getServiceState(db.sql, 'synchronizer', 'sync_status', url);
+  return row?.stateValue as unknown as SyncStatus | undefined;
 }
 
 describe('synchronizer containment', () => {

@@ -1,9 +1,10 @@
 /**
- * A relay's synchronizer state, read once per cycle and written once at its end: the cursor (complete up to, the
- * reference's row) and the checkpoint (the NIP-77 probe, payment, the last sync's outcome). The outcome is what
- * the logs, the metrics and the API's relay detail say about a relay the walk did not complete.
+ * A relay's synchronizer state, read once per cycle (one query) and written once at its end (one statement): the
+ * cursor (complete up to, the reference's row; the writer moves it), the checkpoint (the NIP-77 probe, payment,
+ * whether its short pages are suspect) and the outcome of its last sync (`sync_status`), which is what the
+ * logs, the metrics and the API's relay detail and pipeline say about a relay the walk did not complete.
  */
-import { getServiceState, upsertServiceState } from '../../core/db/store.js';
+import { upsertServiceState } from '../../core/db/store.js';
 import type { JsonObject } from '../../models/service-state.js';
 
 type Sql = import('postgres').Sql;
@@ -13,6 +14,7 @@ export interface RelayState {
   /** The last second known complete, if any. */
   readonly cursor: number | undefined;
   readonly checkpoint: JsonObject;
+  readonly status: SyncStatus | undefined;
 }
 
 /** A second that a REQ walk could not enumerate (a single kind with more events than the relay's limit). */
@@ -22,7 +24,7 @@ export interface Gap {
   readonly seen: number;
 }
 
-/** The outcome of a relay's last sync, kept in its checkpoint under `sync`. */
+/** The outcome of a relay's last sync: `synchronizer / sync_status / <url>`. */
 export interface SyncStatus {
   /** The walk reached the cycle's end. */
   readonly complete: boolean;
@@ -44,21 +46,19 @@ export interface SyncStatus {
 
 const MAX_GAPS = 100;
 
-/** Read the cursor and the checkpoint of `url`. */
+/** Read the cursor, the checkpoint and the last outcome of `url`. */
 export async function readRelayState(sql: Sql, url: string): Promise<RelayState> {
-  const [cursor] = await getServiceState(sql, 'synchronizer', 'cursor', url);
-  const [checkpoint] = await getServiceState(sql, 'synchronizer', 'checkpoint', url);
-  const timestamp = Number(cursor?.stateValue.timestamp);
+  const rows = await sql<{ state_type: string; state_value: JsonObject }[]>`
+    SELECT state_type, state_value FROM service_state
+    WHERE service_name = 'synchronizer' AND state_key = ${url} AND state_type IN ('cursor', 'checkpoint', 'sync_status')`;
+  const value = (type: string) => rows.find((r) => r.state_type === type)?.state_value;
+  const timestamp = Number(value('cursor')?.timestamp);
+  const status = value('sync_status');
   return {
     cursor: Number.isFinite(timestamp) ? timestamp : undefined,
-    checkpoint: checkpoint?.stateValue ?? {},
+    checkpoint: value('checkpoint') ?? {},
+    status: status ? (status as unknown as SyncStatus) : undefined,
   };
-}
-
-/** The previous sync outcome in a checkpoint, if any. */
-export function previousStatus(checkpoint: JsonObject): SyncStatus | undefined {
-  const sync = checkpoint.sync;
-  return sync && typeof sync === 'object' ? (sync as SyncStatus) : undefined;
 }
 
 /** Merge this cycle's outcome with the previous one: withheld kinds and gaps are kept, the rest replaced. */
@@ -74,9 +74,15 @@ export function mergeStatus(previous: SyncStatus | undefined, next: SyncStatus):
   };
 }
 
-/** Write the checkpoint of `url`: what was read at the start with `patch` over it. */
-export async function writeCheckpoint(sql: Sql, url: string, base: JsonObject, patch: JsonObject): Promise<void> {
+/** Write the checkpoint of `url` (what was read at the start with `patch` over it) and its sync outcome. */
+export async function writeRelayState(
+  sql: Sql,
+  url: string,
+  checkpoint: JsonObject,
+  status: SyncStatus,
+): Promise<void> {
   await upsertServiceState(sql, [
-    { serviceName: 'synchronizer', stateType: 'checkpoint', stateKey: url, stateValue: { ...base, ...patch } },
+    { serviceName: 'synchronizer', stateType: 'checkpoint', stateKey: url, stateValue: checkpoint },
+    { serviceName: 'synchronizer', stateType: 'sync_status', stateKey: url, stateValue: { ...status } },
   ]);
 }

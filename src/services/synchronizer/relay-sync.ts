@@ -24,7 +24,7 @@ import { connectionFetcher } from './fetch.js';
 import { negentropyEnumerator, negentropyWalk } from './negentropy.js';
 import { advertisedMaxLimit, heldItems } from './queries.js';
 import { recheckTrailing } from './recheck.js';
-import { mergeStatus, previousStatus, readRelayState, type SyncStatus, writeCheckpoint } from './relay-state.js';
+import { mergeStatus, readRelayState, type SyncStatus, writeRelayState } from './relay-state.js';
 import { plainWindows, type ReqWalkDeps, reqWalk, type Tally } from './req-walk.js';
 import { probeRestrictions } from './restrictions.js';
 import type { EventWriter } from './writer.js';
@@ -127,9 +127,8 @@ export async function syncRelay(
   report(log, d.metrics, status, tally);
   if (failure?.reason === 'payment-required') patch.payment_required_at = d.now();
   patch.short_pages_suspect = tally.suspect;
-  patch.sync = mergeStatus(previousStatus(state.checkpoint), status);
   try {
-    await writeCheckpoint(d.sql, relay.url, state.checkpoint, patch as JsonObject);
+    await writeRelayState(d.sql, relay.url, { ...state.checkpoint, ...patch }, mergeStatus(state.status, status));
   } catch (err) {
     log.warn('relay_state_write_failed', { error: (err as Error).message });
   }

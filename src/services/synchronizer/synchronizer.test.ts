@@ -110,7 +110,8 @@ describe('synchronizer', () => {
       const [probe] = await getServiceState(db.sql, 'synchronizer', 'checkpoint', plain.url);
       expect(probe?.stateValue).toMatchObject({ nip77: false, probed_at: NOW });
       // the second it could not enumerate is reported in the relay's sync outcome, not only counted
-      expect(probe?.stateValue.sync).toMatchObject({
+      const [outcome] = await getServiceState(db.sql, 'synchronizer', 'sync_status', plain.url);
+      expect(outcome?.stateValue).toMatchObject({
         complete: false,
         reason: 'unlistable-second',
         gaps: [{ second: NOW - 1_000, kinds: [1], seen: 100 }],

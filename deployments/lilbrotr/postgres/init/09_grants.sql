@@ -11,7 +11,7 @@ GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader, refresher, dvm;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO reader, refresher, dvm;
 GRANT pg_monitor TO reader;
 -- The DVM keeps its processed requests and the refresher its cleanup schedule in service_state (state
--- survives restarts). Row-level security lets each of them write its own rows of that one table and
+-- survives restarts), and every service its last cycle (`cycle` rows). Row-level security lets each of them write its own rows of that one table and
 -- nothing else; writer keeps every row, everyone reads; reader writes nothing. (Superusers and the table
 -- owner bypass the policies.)
 ALTER TABLE service_state ENABLE ROW LEVEL SECURITY;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chartJsFile, dashboardRoutes, webDir } from './dashboard.js';
+import { chartJsFile, dashboardRoutes, dashboardTitle, webDir } from './dashboard.js';
 
 const app = dashboardRoutes({ apiPrefix: '/v1', title: 'Big <Brotr> & "co"' });
 
@@ -26,7 +26,16 @@ describe('dashboard routes', () => {
   });
 
   it('serves its modules, its stylesheet and Chart.js with their content types', async () => {
-    for (const file of ['app.js', 'api.js', 'dom.js', 'charts.js', 'overview.js', 'relays.js', 'relay.js']) {
+    for (const file of [
+      'app.js',
+      'api.js',
+      'dom.js',
+      'charts.js',
+      'overview.js',
+      'pipeline.js',
+      'relays.js',
+      'relay.js',
+    ]) {
       const res = await app.request(`/assets/${file}`);
       expect(res.status, file).toBe(200);
       expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
@@ -37,6 +46,13 @@ describe('dashboard routes', () => {
     const chart = await app.request('/assets/chart.umd.js');
     expect(chart.status).toBe(200);
     expect(await chart.text()).toContain('Chart');
+  });
+
+  it('is titled after the API without its "API" suffix', () => {
+    expect(dashboardTitle('BigBrotr API')).toBe('BigBrotr');
+    expect(dashboardTitle('My archive api ')).toBe('My archive');
+    expect(dashboardTitle('Rapid')).toBe('Rapid');
+    expect(dashboardTitle('API')).toBe('API');
   });
 
   it.each([

@@ -1,5 +1,5 @@
 /**
- * The web dashboard (spec 01, "A face"): static HTML, CSS and vanilla ES modules from the package's top-level
+ * The web dashboard: static HTML, CSS and vanilla ES modules from the package's top-level
  * `web/` folder (no build step; found from both `src/` and `dist/`), Chart.js's UMD build from node_modules, all
  * served locally under a strict Content-Security-Policy — no CDN, no external URL.
  */
@@ -44,6 +44,11 @@ export function webDir(): string {
 /** Chart.js's UMD build (minified) in node_modules. */
 export function chartJsFile(): string {
   return join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
+}
+
+/** The dashboard's name from the API's `title`: a trailing "API" dropped (`BigBrotr API` → `BigBrotr`). */
+export function dashboardTitle(apiTitle: string): string {
+  return apiTitle.replace(/\s*\bAPI\s*$/i, '').trim() || apiTitle;
 }
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);

@@ -65,7 +65,8 @@ function metadataRows(): RelayMetadata[] {
       nip11({ name: 'Beta', software: 'nostr-rs-relay', version: '0.8.9', supported_nips: [1, 11] }),
       NOW,
     ),
-    doc(D, 'nip11_info', nip11({ name: 'Gamma', supported_nips: [1, 'x', 2.5] }), NOW),
+    // no geo check: the country is the first two-letter code NIP-11 announces
+    doc(D, 'nip11_info', nip11({ name: 'Gamma', supported_nips: [1, 'x', 2.5], relay_countries: ['*', 'jp'] }), NOW),
     doc(A, 'nip66_geo', { data: { geo_country: 'DE', geo_city: 'Berlin' }, logs: { success: true } }, NOW),
     doc(B, 'nip66_geo', { data: { geo_country: 'US' }, logs: { success: true } }, NOW),
     doc(A, 'nip66_ssl', { data: { ssl_valid: true, ssl_issuer: "Let's Encrypt" }, logs: { success: true } }, NOW),
@@ -158,6 +159,7 @@ describe.each(['bigbrotr', 'lilbrotr'] as const)('insight endpoints (%s)', (depl
       version: '1.0.1',
       supported_nips: [1, 11, 42],
       country: 'DE',
+      country_source: 'geo',
       checked_at: NOW,
       status: 'online',
       reachable: true,
@@ -169,7 +171,14 @@ describe.each(['bigbrotr', 'lilbrotr'] as const)('insight endpoints (%s)', (depl
     expect(r.json.data[2]).toMatchObject({ status: 'offline', reachable: false, rtt_open: null, event_count: 15 });
     const page2 = await get('/v1/relays?limit=3&offset=3');
     expect(page2.json.data).toHaveLength(1);
-    expect(page2.json.data[0]).toMatchObject({ url: D.url, name: 'Gamma', supported_nips: [1], software: null });
+    expect(page2.json.data[0]).toMatchObject({
+      url: D.url,
+      name: 'Gamma',
+      supported_nips: [1],
+      software: null,
+      country: 'JP',
+      country_source: 'nip11',
+    });
     expect((await get('/v1/relays')).json.meta).toEqual({ total: 4, limit: 2, offset: 0 });
     expect((await get('/v1/relays?limit=1000000000')).json.meta.limit).toBe(3);
     expect((await get('/v1/relays?offset=99')).json).toEqual({ data: [], meta: { total: 4, limit: 2, offset: 99 } });
@@ -191,6 +200,7 @@ describe.each(['bigbrotr', 'lilbrotr'] as const)('insight endpoints (%s)', (depl
     expect(await urls('/v1/relays?nip=11&limit=3')).toEqual([A.url, B.url]);
     expect(await urls('/v1/relays?software=STRFRY')).toEqual([A.url]);
     expect(await urls('/v1/relays?country=us')).toEqual([B.url]);
+    expect(await urls('/v1/relays?country=JP')).toEqual([D.url]);
     expect(await urls('/v1/relays?status=unchecked')).toEqual([C.url]);
     expect(await urls('/v1/relays?status=offline')).toEqual([B.url]);
     expect(await urls('/v1/relays?status=online')).toEqual([A.url, D.url]);
@@ -281,16 +291,17 @@ describe.each(['bigbrotr', 'lilbrotr'] as const)('insight endpoints (%s)', (depl
       inWindow.length,
     );
     expect(s.software).toEqual([
-      { software: 'git+https://github.com/hoytech/strfry.git', relays: 1, share: 1 / 3 },
-      { software: 'nostr-rs-relay', relays: 1, share: 1 / 3 },
+      { software: 'git+https://github.com/hoytech/strfry.git', relays: 1, share: 0.333 },
+      { software: 'nostr-rs-relay', relays: 1, share: 0.333 },
     ]);
     expect(s.nips).toEqual([
       { nip: 1, relays: 3, share: 1 },
-      { nip: 11, relays: 2, share: 2 / 3 },
-      { nip: 42, relays: 1, share: 1 / 3 },
+      { nip: 11, relays: 2, share: 0.667 },
+      { nip: 42, relays: 1, share: 0.333 },
     ]);
     expect(s.countries).toEqual([
       { country: 'DE', relays: 1 },
+      { country: 'JP', relays: 1 },
       { country: 'US', relays: 1 },
     ]);
     expect((await get('/v1/stats')).json.data.events_per_day).toHaveLength(30);

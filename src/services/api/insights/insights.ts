@@ -1,6 +1,6 @@
 /**
- * The purpose-built endpoints of the API (spec 05, Api "Beyond"), mounted under the route prefix:
- * `GET /relays`, `GET /relays/{url}`, `GET /stats`, `GET /events`. Every parameter is validated first: bad input
+ * The purpose-built endpoints of the API, mounted under the route prefix:
+ * `GET /relays`, `GET /relays/{url}`, `GET /stats`, `GET /pipeline`, `GET /events`. Every parameter is validated first: bad input
  * is a 400 `{"error": {code, message}}`; a query the request's deadline cancels is a 504, an unreachable
  * database a 503, and only a bug a 500. Relay and statistics answers are cached for `cacheSeconds` (their
  * sources change when the statistics views are refreshed or a relay is checked again); events are never cached.
@@ -14,6 +14,7 @@ import { chargeRows } from '../rate-limit.js';
 import { type CachedBody, createResponseCache } from './cache.js';
 import { findEventsJson, parseEventQuery } from './events.js';
 import type { PageOpts, ParamError } from './params.js';
+import { parsePipelineQuery, pipeline } from './pipeline.js';
 import { parseRelayDetailQuery, relayDetail } from './relay-detail.js';
 import { listRelays, parseRelayListQuery } from './relays.js';
 import { networkStats, parseStatsQuery } from './stats.js';
@@ -111,6 +112,15 @@ export function insightRoutes(deps: InsightDeps, opts: InsightOpts): Hono {
     return cached(c, async (signal) => {
       const data = await networkStats(deps.sql, q.value, { now: now(), ...(signal ? { signal } : {}) });
       return ok({ data, meta: { days: q.value.days, generated_at: now() } });
+    });
+  });
+
+  app.get('/pipeline', async (c) => {
+    const q = parsePipelineQuery(c.req.url);
+    if (!q.ok) return badRequest(c, q.error);
+    return cached(c, async (signal) => {
+      const data = await pipeline(deps.sql, { now: now(), ...(signal ? { signal } : {}) });
+      return ok({ data, meta: { generated_at: now() } });
     });
   });
 

@@ -66,6 +66,19 @@ export function insightOpenApiPaths(prefix: string): Record<string, unknown> {
         responses: answers('`{"data": {...}, "meta": {days, generated_at}}`', ''),
       },
     },
+    [`${prefix}/pipeline`]: {
+      get: {
+        summary:
+          'What each pipeline stage is doing: candidates waiting and failing by reason, relays promoted, monitored ' +
+          "and synchronized (incomplete ones with their reason, kinds withheld), each service's last cycle",
+        tags: ['insights'],
+        parameters: [],
+        responses: answers(
+          '`{"data": {candidates, relays, monitor, synchronizer, services}, "meta": {generated_at}}`',
+          '',
+        ),
+      },
+    },
     [`${prefix}/events`]: {
       get: {
         summary: 'Events matching a NIP-01 filter, newest first, with the relays they were seen on',

@@ -1,13 +1,14 @@
 /**
  * `GET /relays/{url}`: one relay's latest documents of every metadata type (read from `relay_metadata`, so fresher
  * than the materialized views), uptime and p50/p95 latency over 24 h / 7 d / 30 d (core relay-health), a daily
- * series over 30 days for charts, its event statistics, and a page of its RTT check history (newest first,
- * keyset on the check time).
+ * series over 30 days for charts, its event statistics, the synchronizer's progress on it (cursor, incomplete
+ * reason, kinds withheld), and a page of its RTT check history (newest first, keyset on the check time).
  */
 import { type HealthWindow, type RelayHealth, relayHealth, WINDOW_SECONDS } from '../../../core/db/relay-health.js';
 import { METADATA_TYPES } from '../../../models/metadata.js';
 import { parseRelayUrl } from '../../../models/relay-url.js';
 import { bad, good, type Parsed, parseInteger, readParams } from './params.js';
+import { type SyncProblem, syncStatus } from './pipeline.js';
 import { cancellable, type Sql, toNumber } from './sql.js';
 
 /** A validated `/relays/{url}` request: URLs to look up (as given, then canonical) and the history page. */
@@ -53,8 +54,15 @@ export interface RelayDetail {
   readonly health: Readonly<Record<HealthWindow, HealthFigures>>;
   readonly daily: readonly DailyHealth[];
   readonly stats: Readonly<Record<string, number | null>> | null;
+  readonly sync: RelaySync;
   readonly checks: readonly CheckRow[];
   readonly next_before: number | null;
+}
+
+/** The synchronizer's view of the relay: archived up to `cursor`; `status` from its last pass (null: none yet). */
+export interface RelaySync {
+  readonly cursor: number | null;
+  readonly status: Omit<SyncProblem, 'url'> | null;
 }
 
 /** Health figures of one window, snake_case for the wire. */
@@ -118,8 +126,9 @@ export async function relayDetail(
   );
   if (!relay) return undefined;
   const url = String(relay.url);
-  const [documents, health, daily, checks] = await Promise.all([
+  const [documents, sync, health, daily, checks] = await Promise.all([
     latestDocuments(sql, url, opts.signal),
+    relaySync(sql, url, opts.signal),
     Promise.all(WINDOWS.map((window) => relayHealth(sql, { window, now: opts.now, url }))),
     dailyHealth(sql, url, opts),
     checkHistory(sql, url, q, opts.signal),
@@ -150,6 +159,7 @@ export async function relayDetail(
           ].map((k) => [k, toNumber(relay[k])]),
         )
       : null,
+    sync,
     checks: page,
     next_before: more ? (page.at(-1)?.generated_at ?? null) : null,
   };
@@ -177,6 +187,22 @@ async function latestDocuments(sql: Sql, url: string, signal?: AbortSignal): Pro
     };
   }
   return out;
+}
+
+/** The synchronizer's cursor and `sync_status` rows of the relay. */
+async function relaySync(sql: Sql, url: string, signal?: AbortSignal): Promise<RelaySync> {
+  const rows = await cancellable(
+    sql`SELECT state_type, state_value FROM service_state
+      WHERE service_name = 'synchronizer' AND state_type IN ('cursor', 'sync_status') AND state_key = ${url}::text`,
+    signal,
+  );
+  const value = (type: string): unknown => rows.find((r) => r.state_type === type)?.state_value;
+  const cursor = (value('cursor') as { timestamp?: unknown } | undefined)?.timestamp;
+  const status = value('sync_status');
+  return {
+    cursor: typeof cursor === 'number' ? toNumber(cursor) : null,
+    status: status === undefined ? null : syncStatus(status),
+  };
 }
 
 /** Per UTC day over the last 30 days: checks, uptime, and the median open time. */
@@ -221,7 +247,7 @@ async function checkHistory(sql: Sql, url: string, q: RelayDetailQuery, signal?:
     const doc = (r.data ?? {}) as { data?: Record<string, unknown>; logs?: Record<string, unknown> };
     const data = doc.data ?? {};
     const logs = doc.logs ?? {};
-    const ms = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+    const ms = (v: unknown): number | null => (typeof v === 'number' ? toNumber(v) : null);
     const reason = [logs.open_reason, logs.read_reason, logs.write_reason].find((x) => typeof x === 'string');
     return {
       generated_at: toNumber(r.generated_at) ?? 0,
@@ -239,12 +265,12 @@ async function checkHistory(sql: Sql, url: string, q: RelayDetailQuery, signal?:
 function figures(h: RelayHealth | undefined): HealthFigures {
   return {
     checks: h?.checks ?? 0,
-    uptime: h ? h.uptime : null,
-    rtt_open_p50: h?.openP50 ?? null,
-    rtt_open_p95: h?.openP95 ?? null,
-    rtt_read_p50: h?.readP50 ?? null,
-    rtt_read_p95: h?.readP95 ?? null,
-    rtt_write_p50: h?.writeP50 ?? null,
-    rtt_write_p95: h?.writeP95 ?? null,
+    uptime: h ? toNumber(h.uptime) : null,
+    rtt_open_p50: toNumber(h?.openP50),
+    rtt_open_p95: toNumber(h?.openP95),
+    rtt_read_p50: toNumber(h?.readP50),
+    rtt_read_p95: toNumber(h?.readP95),
+    rtt_write_p50: toNumber(h?.writeP50),
+    rtt_write_p95: toNumber(h?.writeP95),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * `GET /relays`: every relay with its latest status (from `relay_metadata_latest`: NIP-11 name, software, version
- * and supported NIPs, country from the geo check, the newest RTT check) and its event count (`relay_stats`),
+ * and supported NIPs, country from the geo check or else the NIP-11 `relay_countries`, the newest RTT check) and its event count (`relay_stats`),
  * filtered by network, NIP, software, country, status and a search in URL and name; sorted and paginated.
  */
 import { NETWORKS, type Network } from '../../../models/network.js';
@@ -56,6 +56,8 @@ export interface RelaySummary {
   readonly version: string | null;
   readonly supported_nips: number[];
   readonly country: string | null;
+  /** Where `country` comes from: the geo check of the relay's IP, or the NIP-11 `relay_countries` it announces. */
+  readonly country_source: 'geo' | 'nip11' | null;
   readonly checked_at: number | null;
   readonly status: RelayStatus;
   readonly reachable: boolean | null;
@@ -123,7 +125,7 @@ export async function listRelays(
         ${jsonText(sql, sql`n.data -> 'data' -> 'software'`)} AS software,
         ${jsonText(sql, sql`n.data -> 'data' -> 'version'`)} AS version,
         n.data -> 'data' -> 'supported_nips' AS supported_nips,
-        ${jsonText(sql, sql`g.data -> 'data' -> 'geo_country'`)} AS country,
+        ${countryOf(sql)} AS country, ${jsonText(sql, sql`g.data -> 'data' -> 'geo_country'`)} IS NOT NULL AS geo,
         t.generated_at AS checked_at, ${reachable(sql)} AS reachable,
         ${jsonNumber(sql, sql`t.data -> 'data' -> 'rtt_open'`)} AS rtt_open,
         ${jsonNumber(sql, sql`t.data -> 'data' -> 'rtt_read'`)} AS rtt_read,
@@ -141,6 +143,16 @@ export async function listRelays(
   return { data: rows.map(toSummary), total: count?.n ?? 0 };
 }
 
+/**
+ * A relay's country (upper case): the geo check's `geo_country` when there is one, else the first two-letter code
+ * of the `relay_countries` its NIP-11 document announces. Needs the joins `g` (nip66_geo) and `n` (nip11_info).
+ */
+export function countryOf(sql: Sql): Fragment {
+  return sql`COALESCE(upper(${jsonText(sql, sql`g.data -> 'data' -> 'geo_country'`)}),
+    (SELECT upper(c) FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(n.data -> 'data' -> 'relay_countries') = 'array'
+      THEN n.data -> 'data' -> 'relay_countries' ELSE '[]'::jsonb END) c WHERE c ~ '^[A-Za-z]{2}$' LIMIT 1))`;
+}
+
 /** True/false from the newest RTT check's `open_success`; NULL when the relay was never checked. */
 function reachable(sql: Sql): Fragment {
   return sql`CASE WHEN t.relay_url IS NULL THEN NULL ELSE COALESCE(t.data -> 'logs' -> 'open_success' = 'true'::jsonb, false) END`;
@@ -152,7 +164,7 @@ function conditions(sql: Sql, q: RelayListQuery): Fragment[] {
   if (q.nip !== undefined) conds.push(sql`n.data -> 'data' -> 'supported_nips' @> jsonb_build_array(${q.nip}::int)`);
   if (q.software !== undefined)
     conds.push(sql`strpos(lower(n.data -> 'data' ->> 'software'), lower(${q.software}::text)) > 0`);
-  if (q.country !== undefined) conds.push(sql`g.data -> 'data' ->> 'geo_country' = ${q.country}::text`);
+  if (q.country !== undefined) conds.push(sql`${countryOf(sql)} = ${q.country}::text`);
   if (q.q !== undefined)
     conds.push(sql`(strpos(lower(r.url), lower(${q.q}::text)) > 0
       OR strpos(lower(n.data -> 'data' ->> 'name'), lower(${q.q}::text)) > 0)`);
@@ -176,7 +188,7 @@ function sortColumn(sql: Sql, field: RelayListQuery['sort']['field']): Fragment 
     case 'software':
       return sql`lower(n.data -> 'data' ->> 'software')`;
     case 'country':
-      return sql`g.data -> 'data' ->> 'geo_country'`;
+      return countryOf(sql);
     case 'checked_at':
       return sql`t.generated_at`;
     case 'rtt_open':
@@ -209,6 +221,7 @@ function toSummary(r: Record<string, unknown>): RelaySummary {
     version: (r.version as string | null) ?? null,
     supported_nips: integerNips(r.supported_nips),
     country: (r.country as string | null) ?? null,
+    country_source: r.country === null || r.country === undefined ? null : r.geo ? 'geo' : 'nip11',
     checked_at: toNumber(r.checked_at),
     status: reach === null ? 'unchecked' : reach ? 'online' : 'offline',
     reachable: reach,

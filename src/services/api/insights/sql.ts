@@ -40,11 +40,21 @@ export function allOf(sql: Sql, conds: readonly Fragment[]): Fragment {
   return acc ?? sql`TRUE`;
 }
 
-/** A number from a database value that may arrive as a string (int8, numeric) or null. */
+/** Decimal places kept of a non-integer number in an answer (milliseconds to the µs, shares 0–1 to 0.1 %). */
+export const DECIMALS = 3;
+
+/** The answers' one rounding rule: integers as they are, other numbers to `DECIMALS` places. */
+export function round(n: number): number {
+  if (Number.isInteger(n)) return n;
+  const f = 10 ** DECIMALS;
+  return Math.round(n * f) / f;
+}
+
+/** A number (rounded by `round`) from a database value that may arrive as a string (int8, numeric) or null. */
 export function toNumber(v: unknown): number | null {
   if (v === null || v === undefined) return null;
   const n = Number(v);
-  return Number.isFinite(n) ? n : null;
+  return Number.isFinite(n) ? round(n) : null;
 }
 
 /** Hex of a bytea value (null stays null). */

@@ -2,10 +2,11 @@
  * `GET /stats`: network statistics for the overview — relays by network and by status (live from `relay` and
  * `relay_metadata_latest`), event totals (`event_stats`), events per UTC day over the last `days` days
  * (`event_daily_counts`, missing days as zeros), software and NIP support shares (`relay_software_counts`,
- * `supported_nip_counts`) and relays per country (latest geo documents).
+ * `supported_nip_counts`) and relays per country (the geo check's, else the one NIP-11 announces).
  */
 import { good, type Parsed, parseInteger, readParams } from './params.js';
-import { cancellable, type Sql, toNumber } from './sql.js';
+import { countryOf } from './relays.js';
+import { cancellable, round, type Sql, toNumber } from './sql.js';
 
 /** A validated `/stats` request. */
 export interface StatsQuery {
@@ -79,9 +80,11 @@ export async function networkStats(
     ),
     cancellable(sql`SELECT nip, relay_count::int AS relays FROM supported_nip_counts ORDER BY nip LIMIT 1000`, s),
     cancellable(
-      sql`SELECT data -> 'data' ->> 'geo_country' AS country, count(*)::int AS relays FROM relay_metadata_latest
-        WHERE metadata_type = 'nip66_geo' AND jsonb_typeof(data -> 'data' -> 'geo_country') = 'string'
-        GROUP BY 1 ORDER BY relays DESC, country LIMIT 300`,
+      sql`SELECT x.country, count(*)::int AS relays FROM relay r
+        LEFT JOIN relay_metadata_latest g ON g.relay_url = r.url AND g.metadata_type = 'nip66_geo'
+        LEFT JOIN relay_metadata_latest n ON n.relay_url = r.url AND n.metadata_type = 'nip11_info'
+        CROSS JOIN LATERAL (SELECT ${countryOf(sql)} AS country) x
+        WHERE x.country IS NOT NULL GROUP BY 1 ORDER BY relays DESC, country LIMIT 300`,
       s,
     ),
     cancellable(
@@ -105,7 +108,7 @@ export async function networkStats(
   });
   const sum = (k: 'relays' | 'online' | 'offline' | 'unchecked'): number => networks.reduce((a, n) => a + n[k], 0);
   const nip11 = withNip11[0]?.n ?? 0;
-  const share = (n: number): number => (nip11 === 0 ? 0 : Math.min(1, n / nip11));
+  const share = (n: number): number => (nip11 === 0 ? 0 : round(Math.min(1, n / nip11)));
   const row = events[0] ?? {};
   return {
     relays: {
