@@ -167,6 +167,8 @@ describe.skipIf(!binary)('strfry profile = real strfry (shipped config)', () => 
       const all = await negentropy(c, t, {}, []);
       const partial = await negentropy(c, t, {}, mine);
       const span = await negentropy(c, t, { since: from, until: to }, inSpan);
+      // strfry's `bad range`: the client's items reach below `since`
+      const outside = await negentropy(c, t, { since: from, until: to }, mine);
       const kinds = await negentropy(c, t, { kinds: [1, 4] }, mine);
       const limited = await negentropy(c, t, { limit: 10 }, []);
       const dm = await negentropy(c, t, { kinds: [4] }, []);
@@ -174,7 +176,7 @@ describe.skipIf(!binary)('strfry profile = real strfry (shipped config)', () => 
       t.add(await c.take((m) => m[0] === 'NEG-ERR'));
       c.send(['NEG-OPEN', 'bad', {}, 'ff']);
       t.add(await c.take((m) => m[0] === 'NEG-ERR'));
-      return { all, partial, span, kinds, limited, dm };
+      return { all, partial, span, outside, kinds, limited, dm };
     });
     // payloads shortened first so that a difference reads well; then byte for byte
     const short = (frames: unknown[][]) =>
@@ -188,6 +190,7 @@ describe.skipIf(!binary)('strfry profile = real strfry (shipped config)', () => 
     expect(a.r.all.largestFrame).toBeGreaterThan(490_000); // one frame cannot hold ~16,900 ids
     expect(a.r.all.frames.length).toBeGreaterThan(1);
     expect(a.r.span.have.length).toBeGreaterThan(0);
+    expect(a.r.outside.frames.at(-1)).toEqual(['NEG-ERR', 'neg', 'PROTOCOL-ERROR']);
     expect(a.r.kinds.need.some((id) => restricted.has(id))).toBe(false);
     expect(a.r.dm.frames.at(-1)).toEqual(['NEG-ERR', 'neg', 'auth-required: requested filter requires authentication']);
   }, 120_000);

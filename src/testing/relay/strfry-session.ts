@@ -19,6 +19,7 @@ import {
   strfryEventJson,
   strfryQuery,
 } from './strfry-profile.js';
+import { StrfryTreeResponder } from './strfry-tree.js';
 import type { RelayContext } from './types.js';
 
 /** `events.rejectEventsNewerThanSeconds`. */
@@ -196,11 +197,8 @@ export function startStrfrySession(
     // ones included. Any other filter is queried; its restricted events are always left out (the negentropy
     // thread is never told about AUTH).
     const tree = Object.keys(filter).every((k) => k === 'since' || k === 'until');
-    let items: NostrEvent[];
-    if (tree) {
-      const { since = 0, until = Number.MAX_SAFE_INTEGER } = filter as { since?: number; until?: number };
-      items = ctx.store.all().filter((e) => e.created_at >= since && e.created_at <= until);
-    } else {
+    let items: NostrEvent[] = [];
+    if (!tree) {
       const matched = strfryQuery(ctx.store, filters);
       if (matched.length > r.maxSyncEvents)
         return void send(['NEG-ERR', subId, 'blocked: too many query results', r.maxSyncEvents]);
@@ -208,10 +206,11 @@ export function startStrfrySession(
     }
     const full = negs.size >= r.maxSubsPerConnection;
     if (full && !tree) return void notice('too many concurrent NEG requests');
-    const neg = new NegentropyResponder(
-      items.map((e) => ({ timestamp: e.created_at, id: e.id })),
-      r.negentropyFrameSizeLimit,
-    );
+    const record = (e: NostrEvent) => ({ timestamp: e.created_at, id: e.id });
+    const { since = 0, until = Number.MAX_SAFE_INTEGER } = filter as { since?: number; until?: number };
+    const neg = tree
+      ? new StrfryTreeResponder(ctx.store.all().map(record), since, until, r.negentropyFrameSizeLimit)
+      : new NegentropyResponder(items.map(record), r.negentropyFrameSizeLimit);
     if (!full) negs.set(subId, neg);
     reconcile(subId, neg, arr[3]);
     if (full) notice('too many concurrent NEG requests');
