@@ -15,11 +15,12 @@ const binary = strfryBinary();
 
 describe.skipIf(!binary)('strfry profile = real strfry (AUTH accepted)', () => {
   const base = Math.floor(Date.now() / 1000) - 3_600;
-  const events = authDataSet(base);
+  let events: NostrEvent[];
   let real: Strfry;
   let profile: TestRelay;
 
   beforeAll(async () => {
+    events = authDataSet(base);
     real = await startStrfry({ binary, acceptAuth: true });
     expect(await real.importEvents(events)).toEqual({ added: events.length, rejected: 0, dups: 0 });
     profile = await startTestRelay({ events, strfry: { acceptAuth: true } });
