@@ -101,7 +101,10 @@ export async function startStrfry(opts: StrfryOpts = {}): Promise<Strfry> {
 
   function running(proc: ChildProcess & { log(): string }, port: number): Strfry {
     let stopped: Promise<void> | undefined;
+    const orphan = (): void => void proc.kill('SIGKILL'); // a test process that dies leaves no relay behind
+    process.once('exit', orphan);
     const stop = (): Promise<void> => {
+      process.removeListener('exit', orphan);
       stopped ??= terminate(proc).then(() => rm(dir, { recursive: true, force: true }));
       return stopped;
     };
