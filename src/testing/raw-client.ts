@@ -22,9 +22,9 @@ export interface RawClient extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** Open a raw connection to `url` (permessage-deflate on, as most clients offer it). */
-export async function openRawClient(url: string): Promise<RawClient> {
-  const ws = new WebSocket(url, { perMessageDeflate: true, maxPayload: 64 * 1024 * 1024 });
+/** Open a raw connection to `url`; `deflate` offers permessage-deflate (default true, as most clients do). */
+export async function openRawClient(url: string, opts: { deflate?: boolean } = {}): Promise<RawClient> {
+  const ws = new WebSocket(url, { perMessageDeflate: opts.deflate ?? true, maxPayload: 64 * 1024 * 1024 });
   const frames: string[] = [];
   let taken = 0;
   let wake: (() => void) | undefined;

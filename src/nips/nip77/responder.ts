@@ -14,7 +14,8 @@ const PROTOCOL_VERSION = 0x61;
 const INFINITY = Number.POSITIVE_INFINITY;
 const MOD_256 = (1n << 256n) - 1n;
 
-interface Bound {
+/** A negentropy bound: a timestamp and an id prefix. */
+export interface Bound {
   timestamp: number;
   id: Uint8Array;
 }
@@ -56,7 +57,8 @@ class Reader {
   }
 }
 
-function compareBound(a: Bound, b: Bound): number {
+/** Order of bounds and items: timestamp, then id bytes (a shorter prefix compares as if padded with zeros). */
+export function compareBound(a: Bound, b: Bound): number {
   if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
   for (let i = 0; i < 32; i++) {
     const x = a.id[i] ?? 0;
@@ -68,7 +70,7 @@ function compareBound(a: Bound, b: Bound): number {
 
 /** The responder (non-initiator) side of negentropy V1 over a fixed set of items. */
 export class NegentropyResponder {
-  private readonly items: RefItem[];
+  protected readonly items: RefItem[];
 
   /** `frameSizeLimit` 0 means unlimited (as in the reference implementation). */
   constructor(
@@ -101,7 +103,10 @@ export class NegentropyResponder {
     return new Uint8Array(hash.subarray(0, 16));
   }
 
-  private lowerBound(begin: number, end: number, bound: Bound): number {
+  /** Check a range before it is fingerprinted or listed (a subclass may refuse some). */
+  protected checkRange(_begin: number, _end: number): void {}
+
+  protected lowerBound(begin: number, end: number, bound: Bound): number {
     let lo = begin;
     let hi = end;
     while (lo < hi) {
@@ -202,6 +207,7 @@ export class NegentropyResponder {
         skip = true;
       } else if (mode === 1) {
         const theirs = q.bytes(16);
+        this.checkRange(lower, upper);
         const ours = this.fingerprint(lower, upper);
         if (Buffer.compare(theirs, ours) !== 0) {
           doSkip();
@@ -211,6 +217,7 @@ export class NegentropyResponder {
         }
       } else if (mode === 2) {
         q.bytes(32 * q.varint());
+        this.checkRange(lower, upper);
         doSkip();
         const ids: number[] = [];
         let count = 0;

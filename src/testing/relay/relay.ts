@@ -10,8 +10,11 @@ import { WebSocketServer } from 'ws';
 import type { NostrEvent } from '../../models/event.js';
 import { startSession } from './session.js';
 import { createEventStore, type EventStore } from './store.js';
+import { type StrfryProfile, strfryBatchOrder, strfryInfo, strfryRules } from './strfry-profile.js';
+import { startStrfrySession } from './strfry-session.js';
 import type { Misbehaviour, RelayContext, TestRelayInfo } from './types.js';
 
+export type { StrfryProfile } from './strfry-profile.js';
 export type { Misbehaviour, TestRelayInfo } from './types.js';
 
 /** How to start a test relay. */
@@ -29,6 +32,12 @@ export interface TestRelayOpts {
   readonly maxMessageBytes?: number;
   /** Extra headers of the 101 upgrade response (default `Server: bigbrotr-test-relay`). */
   readonly upgradeHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Behave like strfry 1.1.1 in its shipped configuration (docs/relays.md): restricted kinds 4 and 1059, AUTH on
+   * demand, `ERROR: ` reasons, max_limit 500, 200 subscriptions, 131,072-byte messages, strfry's NIP-11 and
+   * negentropy. `{}` for the defaults. `info`, `authRequired` and `misbehave` do not apply to this profile.
+   */
+  readonly strfry?: StrfryProfile;
 }
 
 /** A running test relay. */
@@ -55,18 +64,22 @@ export const DEFAULT_TEST_RELAY_INFO: TestRelayInfo = {
 
 /** Start a test relay on 127.0.0.1. */
 export async function startTestRelay(opts: TestRelayOpts = {}): Promise<TestRelay> {
-  const info = opts.info ?? DEFAULT_TEST_RELAY_INFO;
+  const rules = opts.strfry ? strfryRules(opts.strfry) : undefined;
+  const info = rules ? strfryInfo(rules) : (opts.info ?? DEFAULT_TEST_RELAY_INFO);
   const server: Server = opts.tls ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }) : createHttpServer();
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: opts.maxMessageBytes ?? 1024 * 1024,
+    // the strfry profile checks the size itself: strfry drops the connection, `ws` would send a close frame
+    maxPayload: rules ? 64 * 1024 * 1024 : (opts.maxMessageBytes ?? 1024 * 1024),
     perMessageDeflate: false,
   });
   const deliver = new Set<(e: NostrEvent) => void>();
   let accepted = 0;
   const ctx: { -readonly [K in keyof RelayContext]: RelayContext[K] } = {
     url: '',
-    store: createEventStore(opts.events),
+    store: rules
+      ? createEventStore(strfryBatchOrder(opts.events ?? []), { insertionOrder: true })
+      : createEventStore(opts.events),
     info,
     maxLimit: info.limitation?.max_limit ?? Number.POSITIVE_INFINITY,
     authRequired: { read: opts.authRequired?.read === true, write: opts.authRequired?.write === true },
@@ -75,15 +88,15 @@ export async function startTestRelay(opts: TestRelayOpts = {}): Promise<TestRela
       for (const d of deliver) d(e);
     },
   };
-  const extra = Object.entries(opts.upgradeHeaders ?? { server: 'bigbrotr-test-relay' });
+  const extra = Object.entries(opts.upgradeHeaders ?? { server: rules ? 'strfry' : 'bigbrotr-test-relay' });
   wss.on('headers', (headers) => {
     for (const [name, value] of extra) headers.push(`${name}: ${value}`);
   });
-  server.on('request', (req, res) => serveInfo(req, res, info));
+  server.on('request', (req, res) => serveInfo(req, res, info, rules ? 'application/json' : 'application/nostr+json'));
   server.on('upgrade', (req, socket, head) => {
     wss.handleUpgrade(req, socket, head, (ws) => {
       accepted += 1;
-      const d = startSession(ctx, ws, socket as Socket);
+      const d = rules ? startStrfrySession(ctx, rules, ws, socket as Socket) : startSession(ctx, ws, socket as Socket);
       deliver.add(d);
       ws.once('close', () => deliver.delete(d));
     });
@@ -118,9 +131,9 @@ export async function startTestRelay(opts: TestRelayOpts = {}): Promise<TestRela
   };
 }
 
-function serveInfo(req: IncomingMessage, res: ServerResponse, info: TestRelayInfo): void {
+function serveInfo(req: IncomingMessage, res: ServerResponse, info: TestRelayInfo, contentType: string): void {
   if (req.headers.accept?.includes('application/nostr+json')) {
-    res.writeHead(200, { 'content-type': 'application/nostr+json', 'access-control-allow-origin': '*' });
+    res.writeHead(200, { 'content-type': contentType, 'access-control-allow-origin': '*' });
     res.end(JSON.stringify(info));
     return;
   }

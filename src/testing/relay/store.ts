@@ -17,6 +17,14 @@ export interface EventStore {
   query(filters: readonly Filter[], limit: number): NostrEvent[];
   count(filters: readonly Filter[]): number;
   all(): readonly NostrEvent[];
+  /** The order in which an event was stored (0, 1, …): only with `insertionOrder`, otherwise always -1. */
+  seq(event: NostrEvent): number;
+}
+
+/** Store options. */
+export interface EventStoreOpts {
+  /** Remember the order events were stored in (`seq`), as strfry's ascending record ids do. */
+  readonly insertionOrder?: boolean;
 }
 
 const newerFirst = (a: NostrEvent, b: NostrEvent): number =>
@@ -31,15 +39,18 @@ function replaceKey(e: NostrEvent): string | undefined {
 }
 
 /** Create a store holding `initial` (which it does not copy per event: farms share event objects). */
-export function createEventStore(initial: readonly NostrEvent[] = []): EventStore {
+export function createEventStore(initial: readonly NostrEvent[] = [], opts: EventStoreOpts = {}): EventStore {
   const events: NostrEvent[] = [];
   const ids = new Set<string>();
+  const order = opts.insertionOrder ? new Map<NostrEvent, number>() : undefined;
+  let stored = 0;
   const latest = new Map<string, NostrEvent>();
 
   function remove(e: NostrEvent): void {
     const i = events.indexOf(e);
     if (i >= 0) events.splice(i, 1);
     ids.delete(e.id);
+    order?.delete(e);
   }
 
   function insertSorted(e: NostrEvent): void {
@@ -64,6 +75,8 @@ export function createEventStore(initial: readonly NostrEvent[] = []): EventStor
       latest.set(key, e);
     }
     ids.add(e.id);
+    order?.set(e, stored);
+    stored += 1;
     if (sorted) insertSorted(e);
     else events.push(e);
     return 'stored';
@@ -98,5 +111,6 @@ export function createEventStore(initial: readonly NostrEvent[] = []): EventStor
     },
     count: (filters) => events.reduce((n, e) => (matchFilters(filters, e) ? n + 1 : n), 0),
     all: () => events,
+    seq: (e) => order?.get(e) ?? -1,
   };
 }
