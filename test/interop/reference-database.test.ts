@@ -65,7 +65,8 @@ function as(role: 'writer' | 'reader' | 'refresher'): postgres.Sql {
   const s = postgres(u.toString(), {
     max: 2,
     onnotice: () => {},
-    connection: { default_transaction_read_only: 'off' },
+    // the startup parameter as text: postgres.js leaves out a `false` value
+    connection: { default_transaction_read_only: 'off' } as unknown as postgres.ConnectionParameters,
   });
   sessions.push(s);
   return s;
