@@ -81,10 +81,16 @@ beforeAll(async () => {
   await admin
     .unsafe(`
     ALTER TABLE service_state DISABLE ROW LEVEL SECURITY;
-    DROP POLICY service_state_read ON service_state; DROP POLICY service_state_writer ON service_state;
-    DROP POLICY service_state_dvm ON service_state; DROP POLICY service_state_refresher ON service_state;
-    REVOKE INSERT, UPDATE, DELETE ON service_state FROM reader, refresher;
-    REVOKE DELETE ON event, metadata FROM refresher;
+    DO $$ DECLARE p TEXT; BEGIN
+      FOR p IN SELECT policyname FROM pg_policies WHERE tablename = 'service_state' LOOP
+        EXECUTE format('DROP POLICY %I ON service_state', p);
+      END LOOP;
+    END $$;
+    DO $$ DECLARE t TEXT; BEGIN
+      FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+        EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON %I FROM reader, refresher', t);
+      END LOOP;
+    END $$;
     -- a view definition that is not this release's (one that fails on a far-future created_at)
     DROP MATERIALIZED VIEW event_daily_counts;
     CREATE MATERIALIZED VIEW event_daily_counts AS SELECT (to_timestamp(created_at) AT TIME ZONE 'UTC')::date AS day,
