@@ -74,7 +74,8 @@ $q$);
 CREATE UNIQUE INDEX IF NOT EXISTS idx_relay_metadata_latest_pk ON relay_metadata_latest (relay_url, metadata_type);
 
 -- Whole-archive figures (one row). The time windows count created_at at or after now minus the window, as the
--- reference does; events_per_day is the reference's: events over the span in days (at least one day).
+-- reference does (rounded up to a whole second, so the comparison stays on bigint: the same rows, no numeric
+-- conversion per event); events_per_day is the reference's: events over the span in days (at least one day).
 SELECT pg_temp.bigbrotr_matview('event_stats', $q$
 SELECT
   1 AS singleton_key,
@@ -88,10 +89,14 @@ SELECT
   count(*) FILTER (WHERE kind IN (0, 3) OR kind BETWEEN 10000 AND 19999) AS replaceable_event_count,
   count(*) FILTER (WHERE kind BETWEEN 20000 AND 29999) AS ephemeral_event_count,
   count(*) FILTER (WHERE kind BETWEEN 30000 AND 39999) AS addressable_event_count,
-  count(*) FILTER (WHERE created_at >= extract(epoch FROM now() - interval '1 hour')) AS event_count_last_1h,
-  count(*) FILTER (WHERE created_at >= extract(epoch FROM now() - interval '24 hours')) AS event_count_last_24h,
-  count(*) FILTER (WHERE created_at >= extract(epoch FROM now() - interval '7 days')) AS event_count_last_7d,
-  count(*) FILTER (WHERE created_at >= extract(epoch FROM now() - interval '30 days')) AS event_count_last_30d,
+  count(*) FILTER (WHERE created_at >= ceil(extract(epoch FROM now() - interval '1 hour'))::BIGINT)
+    AS event_count_last_1h,
+  count(*) FILTER (WHERE created_at >= ceil(extract(epoch FROM now() - interval '24 hours'))::BIGINT)
+    AS event_count_last_24h,
+  count(*) FILTER (WHERE created_at >= ceil(extract(epoch FROM now() - interval '7 days'))::BIGINT)
+    AS event_count_last_7d,
+  count(*) FILTER (WHERE created_at >= ceil(extract(epoch FROM now() - interval '30 days'))::BIGINT)
+    AS event_count_last_30d,
   CASE WHEN max(created_at) > min(created_at)
     THEN round(count(*)::NUMERIC / GREATEST((max(created_at)::NUMERIC - min(created_at)) / 86400.0, 1), 2)
     ELSE count(*)::NUMERIC
