@@ -97,7 +97,9 @@ beforeAll(async () => {
       count(*) AS event_count, count(DISTINCT pubkey) AS unique_pubkeys, count(DISTINCT kind) AS unique_kinds
       FROM event GROUP BY 1;
     CREATE UNIQUE INDEX idx_event_daily_counts_day ON event_daily_counts (day);
-    ALTER MATERIALIZED VIEW event_daily_counts OWNER TO refresher;`)
+    ALTER MATERIALIZED VIEW event_daily_counts OWNER TO refresher;
+    -- a view the refresher role does not own
+    ALTER MATERIALIZED VIEW supported_nip_counts OWNER TO CURRENT_USER;`)
     .simple();
   pool = createVerifierPool({ threads: 1 });
   syncRelay = await startTestRelay({ events: [...before, ...after] });
@@ -170,13 +172,15 @@ const answers = (id: string) =>
 const count = async (q: string) => Number((await admin.unsafe(q))[0]?.n);
 
 describe('on a database with the reference grants, before db init', () => {
-  it('the refresher says once that it cannot clean orphans, and refreshes the views it owns', async () => {
+  it('the refresher says once that it cannot clean orphans or refresh a view it does not own, and refreshes the rest', async () => {
     const { deps, service } = refresher(as('refresher'));
     for (let i = 0; i < 2; i++) {
       await service.cleanup?.(signal());
       await service.cycle(signal());
     }
     expect(deps.logs.filter((l) => l.message === 'orphan_cleanup_skipped')).toHaveLength(1);
+    const skipped = deps.logs.filter((l) => l.message === 'views_skipped');
+    expect(skipped.map((l) => l.fields.views)).toEqual(['supported_nip_counts']);
     expect(deps.logs.some((l) => l.message === 'orphan_cleanup_failed')).toBe(false);
     expect(
       await count(
