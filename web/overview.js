@@ -35,7 +35,7 @@ export async function renderOverview(main, signal) {
       statCard('relays-unchecked', 'not checked yet', int(s.relays.unchecked)),
       statCard('events-total', 'events archived', int(ev.event_count)),
       statCard('events-pubkeys', 'authors', int(ev.unique_pubkeys)),
-      statCard('events-24h', 'events in the last 24 h', int(ev.events_last_24h)),
+      statCard('events-24h', 'events in the last 24 h', int(ev.event_count_last_24h)),
     ),
     pipeline,
     h(

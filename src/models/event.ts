@@ -145,13 +145,16 @@ export function eventKindClass(kind: number): KindClass {
   return 'other';
 }
 
-/** The `tagvalues` of an event, as the database computes them: `name:value` for one-letter tags with a value. */
-export function tagValues(tags: readonly (readonly string[])[]): string[] {
-  const out: string[] = [];
+/**
+ * The `tagvalues` of an event, as the database's tags_to_tagvalues computes them (the reference's rule): for every
+ * tag whose name is one character, `name:value` with its first value, or null when the tag has no value.
+ */
+export function tagValues(tags: readonly (readonly string[])[]): (string | null)[] {
+  const out: (string | null)[] = [];
   for (const t of tags) {
     const [name, value] = t;
-    // char_length in SQL counts code points: a one-letter name may be a surrogate pair.
-    if (name !== undefined && value !== undefined && isOneCodePoint(name)) out.push(`${name}:${value}`);
+    // length() in SQL counts code points: a one-letter name may be a surrogate pair.
+    if (name !== undefined && isOneCodePoint(name)) out.push(value === undefined ? null : `${name}:${value}`);
   }
   return out;
 }

@@ -86,3 +86,56 @@ function findNullChar(v: unknown, depth: number): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The event id a cursor holds when it marks no position inside its second: sixty-four zeros, the reference's own
+ * default ("from the start of that second").
+ */
+export const ZERO_EVENT_ID = '0'.repeat(64);
+
+const EVENT_ID_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * A synchronizer cursor as the reference (release 6.6.9) stores it, `{"timestamp": N, "id": "<64 hex>"}`: the
+ * `created_at` and id of the last event taken from the relay, in `(created_at, id)` order. Both implementations
+ * resume with `since = timestamp` (inclusive), so that second is asked again; the reference uses `id` only to
+ * order relays with equal timestamps, and its reader fails with `KeyError: 'id'` when the key is missing.
+ */
+export interface SyncCursor {
+  readonly timestamp: number;
+  readonly id: string;
+}
+
+/**
+ * The state value of a synchronizer cursor in the reference's shape. Without an id (a cursor that means
+ * "complete up to and including `timestamp`", which has no last event) the id is {@link ZERO_EVENT_ID}: it
+ * claims no position inside the second, so a reader that used it to skip events could only ask again for
+ * events it already has, never skip one. Throws a RangeError on a timestamp that is not a safe integer or an
+ * id that is not 64 hex characters (a programming error, not data).
+ */
+export function syncCursorValue(timestamp: number, id: string = ZERO_EVENT_ID): { timestamp: number; id: string } {
+  if (!Number.isSafeInteger(timestamp)) throw new RangeError(`cursor timestamp must be a safe integer: ${timestamp}`);
+  const hex = id.toLowerCase();
+  if (!EVENT_ID_HEX.test(hex)) throw new RangeError(`cursor id must be 64 hex characters: ${id}`);
+  return { timestamp, id: hex };
+}
+
+/**
+ * Read a synchronizer cursor written in either shape: the reference's `{"timestamp": N, "id": "<hex>"}` or an
+ * older BigBrotr's `{"timestamp": N}` (read with {@link ZERO_EVENT_ID}). The timestamp may be a JSON integer or
+ * a string of decimal digits (both implementations' SQL reads it with `::bigint`). A malformed value fails with
+ * the reason, so the caller can say why it starts that relay over.
+ */
+export function readSyncCursor(value: unknown): Result<SyncCursor> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('invalid', 'not a JSON object');
+  const { timestamp: raw, id } = value as { timestamp?: unknown; id?: unknown };
+  const timestamp = typeof raw === 'string' && /^-?[0-9]{1,16}$/.test(raw) ? Number(raw) : raw;
+  if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp)) {
+    return fail('invalid', 'timestamp is missing or not an integer');
+  }
+  if (id === undefined) return ok({ timestamp, id: ZERO_EVENT_ID });
+  if (typeof id !== 'string' || !EVENT_ID_HEX.test(id.toLowerCase())) {
+    return fail('invalid', 'id is not 64 hex characters');
+  }
+  return ok({ timestamp, id: id.toLowerCase() });
+}

@@ -28,16 +28,17 @@ describe('level 1 functions', () => {
       ${[e.content, e.content]}::text[], ${sql.array([b(e.sig), b(e.sig)], 1001)}) AS n`;
     expect(r?.n).toBe(1);
     const [row] =
-      await sql`SELECT tagvalues, content, encode(sig, 'hex') AS sig, tags FROM event WHERE id = ${b(e.id)}`;
-    expect(row?.tagvalues).toEqual(['e:abc', 'p:def', 'e:abc']);
+      await sql`SELECT to_jsonb(tagvalues) AS tagvalues, content, encode(sig, 'hex') AS sig, tags FROM event WHERE id = ${b(e.id)}`;
+    // read as JSON: postgres.js parses a NULL array element as the string 'NULL'
+    expect(row?.tagvalues).toEqual(['e:abc', 'p:def', null, 'e:abc']);
     expect(row?.content).toBe('c1');
     expect(row?.sig).toBe(e.sig);
     expect(row?.tags).toEqual(e.tags);
   });
 
-  it('tags_to_tagvalues follows the rules of spec 02', async () => {
+  it("tags_to_tagvalues gives the reference's output for every tags value", async () => {
     const { sql } = db;
-    const cases: [unknown, string[]][] = [
+    const cases: [unknown, (string | null)[] | null][] = [
       [
         [
           ['e', 'abc'],
@@ -48,20 +49,46 @@ describe('level 1 functions', () => {
       ],
       [[], []],
       [[['d', '']], ['d:']],
-      [[['x']], []],
+      // a one-letter tag without a value is kept as a NULL element, in place
+      [
+        [['x'], ['e', 'a'], ['t']],
+        [null, 'e:a', null],
+      ],
+      // only the first value counts; an empty tag and an empty name are skipped
+      [[['e', 'a', 'b'], [], ['', 'z'], ['ab', 'c']], ['e:a']],
+      // one character is one code point
+      [
+        [
+          ['😀', 'x'],
+          ['é', 'y'],
+        ],
+        ['😀:x', 'é:y'],
+      ],
+      // non-string elements are read as their JSON text
       [
         [
           [1, 'a'],
           ['t', 2],
+          ['t', true],
+          ['t', null],
+          ['t', { k: 1 }],
+          ['t', ['n']],
         ],
-        [],
+        ['1:a', 't:2', 't:true', null, 't:{"k": 1}', 't:["n"]'],
+      ],
+      // an element that is not an array: a scalar is read as a one-element tag, an object is skipped
+      [
+        ['e', { e: 'a' }, 5],
+        [null, null],
       ],
       [{ not: 'an array' }, []],
     ];
     for (const [tags, expected] of cases) {
-      const [row] = await sql`SELECT tags_to_tagvalues(${JSON.stringify(tags)}::text::jsonb) AS v`;
-      expect(row?.v).toEqual(expected);
+      const [row] = await sql`SELECT to_jsonb(tags_to_tagvalues(${JSON.stringify(tags)}::text::jsonb)) AS v`;
+      expect([tags, row?.v]).toEqual([tags, expected]);
     }
+    const [strict] = await sql`SELECT tags_to_tagvalues(NULL) IS NULL AS n`;
+    expect(strict?.n).toBe(true);
   });
 
   it('metadata, event_relay and relay_metadata inserts count and ignore conflicts', async () => {

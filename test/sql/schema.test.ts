@@ -50,7 +50,7 @@ describe('bigbrotr schema', () => {
   it('the verify step passes on a complete schema and names what is missing', async () => {
     const verify = readFileSync(join(initSqlDir(repoRoot, 'bigbrotr'), '99_verify.sql'), 'utf8');
     expect(await codeOf(db.sql.unsafe(verify).simple())).toBe('ok');
-    await db.sql`DROP INDEX supported_nip_counts_key`;
+    await db.sql`DROP INDEX idx_supported_nip_counts_nip`;
     await db.sql`DROP FUNCTION kind_counts_refresh()`;
     const err = await db.sql
       .unsafe(verify)

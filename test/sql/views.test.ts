@@ -58,7 +58,7 @@ describe('materialized views', () => {
       'wss://one.example.com',
       'nip11_info',
       hex32(902),
-      nip11('strfry', undefined, [1, 'x', 1.5, 42]),
+      nip11('strfry', undefined, [1, 'x', 1.5, 42, '11', 1]),
       20,
     );
     await insertRelayMetadata(sql, 'wss://two.example.com', 'nip11_info', hex32(903), nip11('nostream', '2', [1]), 10);
@@ -76,11 +76,14 @@ describe('materialized views', () => {
     const [stats] = await sql`SELECT * FROM event_stats`;
     expect(Number(stats?.event_count)).toBe(11);
     expect(Number(stats?.unique_pubkeys)).toBe(2);
-    expect(Number(stats?.regular_count)).toBe(2);
-    expect(Number(stats?.replaceable_count)).toBe(3);
-    expect(Number(stats?.addressable_count)).toBe(4);
-    expect(Number(stats?.ephemeral_count)).toBe(1);
-    expect(Number(stats?.other_count)).toBe(1);
+    expect(Number(stats?.regular_event_count)).toBe(2);
+    expect(Number(stats?.replaceable_event_count)).toBe(3);
+    expect(Number(stats?.addressable_event_count)).toBe(4);
+    expect(Number(stats?.ephemeral_event_count)).toBe(1);
+    expect(stats?.singleton_key).toBe(1);
+    expect([Number(stats?.earliest_event_timestamp), Number(stats?.latest_event_timestamp)]).toEqual([5, 300]);
+    // the reference's rule: events over the span in days, at least one day
+    expect(Number(stats?.events_per_day)).toBe(11);
 
     const latest = await sql`SELECT relay_url, metadata_type, generated_at FROM relay_metadata_latest ORDER BY 1, 2`;
     expect(latest.map((r) => [r.relay_url, r.metadata_type, Number(r.generated_at)])).toEqual([
@@ -100,6 +103,7 @@ describe('materialized views', () => {
     const nips = await sql`SELECT nip, relay_count FROM supported_nip_counts ORDER BY nip`;
     expect(nips.map((r) => [r.nip, Number(r.relay_count)])).toEqual([
       [1, 2],
+      [11, 1],
       [42, 1],
     ]);
     const software = await sql`SELECT software, version, relay_count FROM relay_software_counts ORDER BY 1`;
@@ -149,5 +153,33 @@ describe('materialized views', () => {
     expect(kind7?.relay_url).toBe('wss://three.example.com');
     const [rs] = await db.sql`SELECT event_count FROM relay_stats WHERE relay_url = 'wss://three.example.com'`;
     expect(Number(rs?.event_count)).toBe(1);
+  });
+
+  it('refresh with far-future and negative created_at, days by floor division, out-of-range days as infinity', async () => {
+    const { sql } = db;
+    const times = [-1, -86_400, -86_401, 9_200_000_000_000, 2 ** 53 - 1, -(2 ** 53) + 1];
+    await insertCascade(
+      sql,
+      times.map((t, i) => ev(100 + i, { kind: 1, created_at: t })),
+      'wss://odd.example.com',
+    );
+    await sql`SELECT all_statistics_refresh()`;
+    const days = await sql`SELECT day::text AS day, event_count FROM event_daily_counts
+      WHERE day < '1970-01-01' OR day > '3000-01-01' ORDER BY day`;
+    expect(days.map((r) => [r.day, Number(r.event_count)])).toEqual([
+      ['-infinity', 1],
+      ['1969-12-30', 1],
+      ['1969-12-31', 2],
+      ['293506-05-25', 1],
+      ['infinity', 1],
+    ]);
+    const [s] = await sql`SELECT earliest_event_timestamp, latest_event_timestamp FROM event_stats`;
+    expect([Number(s?.earliest_event_timestamp), Number(s?.latest_event_timestamp)]).toEqual([
+      -(2 ** 53) + 1,
+      2 ** 53 - 1,
+    ]);
+    const [p] = await sql`SELECT first_event_timestamp, last_event_timestamp FROM pubkey_counts
+      WHERE pubkey = ${hex32(1000)}`;
+    expect(Number(p?.last_event_timestamp)).toBe(2 ** 53 - 1);
   });
 });

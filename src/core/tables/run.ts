@@ -78,12 +78,11 @@ export async function runTableQuery(
   q: TableQuery,
   opts: RunOpts,
 ): Promise<TablePage> {
-  const cols = table.columns.map((c) => c.name);
   const where = whereSql(sql, q.filters);
   const cap = opts.countLimit ?? DEFAULT_COUNT_LIMIT;
   return await readOnly(sql, opts, async (tx, track) => {
     const rows = await track(
-      tx`SELECT ${tx(cols)} FROM ${tx(table.name)} ${where} ${orderSql(tx, table, q)} LIMIT ${q.limit} OFFSET ${q.offset}`,
+      tx`SELECT ${selectList(tx, table)} FROM ${tx(table.name)} ${where} ${orderSql(tx, table, q)} LIMIT ${q.limit} OFFSET ${q.offset}`,
     );
     let total = q.offset + rows.length;
     let exact = true;
@@ -121,9 +120,8 @@ export async function getByPrimaryKey(
     if (!f.ok) return f;
     filters.push(f.value);
   }
-  const cols = table.columns.map((c) => c.name);
   const rows = await readOnly(sql, opts, (tx, track) =>
-    track(tx`SELECT ${tx(cols)} FROM ${tx(table.name)} ${whereSql(tx, filters)} LIMIT 1`),
+    track(tx`SELECT ${selectList(tx, table)} FROM ${tx(table.name)} ${whereSql(tx, filters)} LIMIT 1`),
   );
   const row = rows[0];
   if (!row) return queryFail(404, 'not_found', `no ${table.name} row with that key`);
@@ -196,4 +194,18 @@ async function readOnly<T>(
 
 function timeoutError(): QueryError {
   return { status: 504, code: 'timeout', message: 'the query took too long and was cancelled' };
+}
+
+/**
+ * The columns to select. A text[] column is read as JSON: postgres.js parses a NULL element of an array as the
+ * string 'NULL', and `tagvalues` holds NULL for every one-letter tag without a value (NIP-70's `["-"]`).
+ */
+function selectList(
+  sql: postgres.Sql | postgres.TransactionSql,
+  table: TableInfo,
+): postgres.PendingQuery<postgres.Row[]> {
+  const items = table.columns.map((c) =>
+    c.type === 'text[]' ? sql`to_jsonb(${sql(c.name)}) AS ${sql(c.name)}` : sql`${sql(c.name)}`,
+  );
+  return items.reduce((list, item) => sql`${list}, ${item}`);
 }

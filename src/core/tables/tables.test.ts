@@ -139,6 +139,18 @@ describe('runTableQuery', () => {
         .map((e) => e.created_at),
     );
   });
+  it('answers a NULL element of a text array as null (a one-letter tag without a value)', async () => {
+    const [protectedEvent] = generateEvents(1, { seed: 77, tags: () => [['-'], ['t', 'x']] });
+    const e = protectedEvent as (typeof events)[number];
+    const relay = { url: 'wss://a.example.com' as RelayUrl, network: 'clearnet' as const, discoveredAt: 5 };
+    await insertEventRelaysCascade(db.sql, [{ event: e, relay, seenAt: 1 }]);
+    const byKey = await getByPrimaryKey(db.sql, table('event'), [e.id], opts);
+    expect(byKey.ok && byKey.value.tagvalues).toEqual([null, 't:x']);
+    const page = await runTableQuery(db.sql, table('event'), parsed('event', { filters: [['id', e.id]] }), opts);
+    expect(page.data[0]?.tagvalues).toEqual([null, 't:x']);
+    await db.sql`DELETE FROM event WHERE id = ${Buffer.from(e.id, 'hex')}`;
+  });
+
   it('round-trips bytea as hex and filters by text-array element', async () => {
     const target = events[4] as (typeof events)[number];
     const byId = await runTableQuery(db.sql, table('event'), parsed('event', { filters: [['id', target.id]] }), opts);

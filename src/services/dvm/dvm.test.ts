@@ -331,19 +331,25 @@ describe('dvm', () => {
     expect(answersTo(req)).toHaveLength(1);
   });
 
-  it('answers nothing when its state cannot be written', async () => {
+  it('without the privilege to write its state: says so once, answers each request once from memory', async () => {
     const req = ask([table('relay')]);
     await db.sql`CREATE FUNCTION deny_write() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE EXCEPTION 'read only' USING ERRCODE = 'insufficient_privilege'; END $$`;
-    await db.sql`CREATE TRIGGER deny_write BEFORE INSERT OR UPDATE ON service_state
+    await db.sql`CREATE TRIGGER deny_write BEFORE INSERT OR UPDATE OR DELETE ON service_state
       FOR EACH ROW EXECUTE FUNCTION deny_write()`;
     try {
-      await expect(makeDvm().service.cycle(signal())).rejects.toMatchObject({ code: '42501' });
+      const { service, deps } = makeDvm();
+      await service.cycle(signal());
+      await service.cycle(signal());
+      expect(answersTo(req)).toHaveLength(1);
+      const warnings = deps.logs.filter((l) => l.message === 'state_not_persisted');
+      expect(warnings).toHaveLength(1);
+      expect(String(warnings[0]?.fields?.reason)).toContain('42501');
     } finally {
       await db.sql`DROP TRIGGER deny_write ON service_state`;
       await db.sql`DROP FUNCTION deny_write()`;
     }
-    expect(answersTo(req)).toHaveLength(0);
+    expect(await getServiceState(db.sql, 'dvm', 'checkpoint')).toEqual([]);
   });
 
   it('fails the cycle when no relay can be reached, and does nothing without relays', async () => {

@@ -3,8 +3,12 @@
  * Each cycle opens the configured relays, announces itself once per start (NIP-89), fetches the job requests
  * since its durable cursor, and answers each one exactly once: a result, `error` feedback, or
  * `payment-required` feedback. State lives in service_state (see state.ts), so requests published while the
- * service was down are answered on the next start and nothing is answered twice across restarts.
+ * service was down are answered on the next start and nothing is answered twice across restarts. When its role
+ * may not write those rows (a database whose grants are the reference's, before `db init` upgrades them), it
+ * says so once at start and keeps the state in memory instead: nothing is answered twice while it runs, but a
+ * restart may answer again the requests of its lookback window.
  */
+import { stateWriteDenied } from '../../core/db/privileges.js';
 import type { Service } from '../../core/runner.js';
 import { nowSeconds, type ServiceDeps } from '../../core/service-deps.js';
 import { type NostrEvent, validateEvent } from '../../models/event.js';
@@ -19,6 +23,7 @@ import { isAddressedElsewhere, isExpired } from './request.js';
 import { buildAnnouncement } from './responses.js';
 import {
   advanceCursor,
+  CURSOR_KEY,
   type DvmState,
   fetchSince,
   loadDvmState,
@@ -58,6 +63,28 @@ export class DvmRelaysUnavailableError extends Error {
 export function createDvm(deps: DvmDeps, config: DvmConfig): Service {
   const log = deps.logger;
   const m = deps.metrics;
+  /** Where the state is written: the database, or nowhere (kept in `memory`) when the role may not write it. */
+  let store: { sql: DvmDeps['sql'] | undefined; memory?: DvmState } | undefined;
+
+  /** Once per start: can the state be written? Says so once when it cannot. */
+  async function stateStore(): Promise<{ sql: DvmDeps['sql'] | undefined; memory?: DvmState }> {
+    if (store) return store;
+    const denied = await stateWriteDenied(deps.sql, {
+      serviceName: 'dvm',
+      stateType: 'checkpoint',
+      stateKey: CURSOR_KEY,
+    });
+    m.setGauge('state_persisted', denied ? 0 : 1);
+    if (denied) {
+      log.warn('state_not_persisted', {
+        reason: denied,
+        effect:
+          'state kept in memory: a restart may answer recent requests again (run `bigbrotr db init` with the admin role)',
+      });
+      store = { sql: undefined, memory: await loadDvmState(deps.sql) };
+    } else store = { sql: deps.sql };
+    return store;
+  }
   const window: StateWindow = { ...DVM_WINDOW, ...deps.window };
   const timeoutMs = config.fetch_timeout * 1000;
   let announced = false;
@@ -128,7 +155,7 @@ export function createDvm(deps: DvmDeps, config: DvmConfig): Service {
       return false;
     }
     if (outcome.accepted === 0) m.inc('answers_rejected');
-    await markAnswered(deps.sql, state, e.id, e.created_at);
+    await markAnswered(store?.sql, state, e.id, e.created_at);
     m.inc('requests_total');
     m.inc(ANSWER_METRIC[answer.outcome]);
     log.info('request_answered', { request: e.id, outcome: answer.outcome, code: answer.code, ...outcome });
@@ -156,8 +183,9 @@ export function createDvm(deps: DvmDeps, config: DvmConfig): Service {
       }
       if (config.announce && !announced) await announce(catalog, relays.connections, signal);
       const started = nowSeconds(deps);
-      const state = await loadDvmState(deps.sql);
-      await saveCursor(deps.sql, state);
+      const { sql: stateSql, memory } = await stateStore();
+      const state = memory ?? (await loadDvmState(deps.sql));
+      await saveCursor(stateSql, state);
       const { todo, complete } = await collect(relays.connections, state, started, signal);
       let done = 0;
       for (const e of todo) {
@@ -165,7 +193,7 @@ export function createDvm(deps: DvmDeps, config: DvmConfig): Service {
         done += 1;
       }
       // why: the cursor only moves when everything up to `started` was read and answered
-      if (complete && done === todo.length && !signal.aborted) await advanceCursor(deps.sql, state, started, window);
+      if (complete && done === todo.length && !signal.aborted) await advanceCursor(stateSql, state, started, window);
       m.setGauge('requests_pending', todo.length - done);
       log.info('requests_processed', { found: todo.length, answered: done, cursor: state.cursor ?? null });
     },

@@ -8,6 +8,9 @@
  *
  * The id rows are bounded: past `maxIds` the oldest are deleted and `floor` moves past them, so those
  * timestamps are never fetched again.
+ *
+ * The writers take `sql` undefined when the role may not write these rows (a database whose grants are the
+ * reference's): the state is then kept in memory only, for the life of the process.
  */
 import type postgres from 'postgres';
 import { deleteServiceState, getServiceState, upsertServiceState } from '../../core/db/store.js';
@@ -68,15 +71,20 @@ function writeState(sql: postgres.Sql, fn: (tx: postgres.Sql) => Promise<unknown
   return sql.begin('read write', (tx) => fn(tx as unknown as postgres.Sql));
 }
 
-/** Record one answered request (one round trip). */
-export async function markAnswered(sql: postgres.Sql, state: DvmState, id: string, createdAt: number): Promise<void> {
-  await writeState(sql, (tx) => upsertServiceState(tx, [requestRow(id, createdAt)]));
+/** Record one answered request (one round trip; none when `sql` is undefined: state kept in memory). */
+export async function markAnswered(
+  sql: postgres.Sql | undefined,
+  state: DvmState,
+  id: string,
+  createdAt: number,
+): Promise<void> {
+  if (sql) await writeState(sql, (tx) => upsertServiceState(tx, [requestRow(id, createdAt)]));
   state.answered.set(id, createdAt);
 }
 
 /** Move the cursor after a completed cycle and drop the id rows that can no longer matter. */
 export async function advanceCursor(
-  sql: postgres.Sql,
+  sql: postgres.Sql | undefined,
   state: DvmState,
   timestamp: number,
   window: StateWindow,
@@ -91,15 +99,15 @@ export async function advanceCursor(
   const last = excess.at(-1);
   if (last) state.floor = Math.max(state.floor, last[1] + 1);
   const drop = [...stale, ...excess].map(([id]) => id);
-  if (drop.length > 0) {
+  if (drop.length > 0 && sql) {
     const keys = drop.map((id) => ({
       serviceName: 'dvm' as const,
       stateType: 'checkpoint' as const,
       stateKey: `${REQUEST_KEY_PREFIX}${id}`,
     }));
     await writeState(sql, (tx) => deleteServiceState(tx, keys));
-    for (const id of drop) state.answered.delete(id);
   }
+  for (const id of drop) state.answered.delete(id);
   await saveCursor(sql, state);
 }
 
@@ -107,7 +115,8 @@ export async function advanceCursor(
  * Write the cursor row as it is. Called before anything is answered too: when the state cannot be written (a
  * role without the grant), the cycle fails before publishing, instead of answering the same requests forever.
  */
-export async function saveCursor(sql: postgres.Sql, state: DvmState): Promise<void> {
+export async function saveCursor(sql: postgres.Sql | undefined, state: DvmState): Promise<void> {
+  if (!sql) return;
   const row: ServiceState = {
     serviceName: 'dvm',
     stateType: 'checkpoint',

@@ -3,6 +3,10 @@
  * logged and counted, the rest go on) and, on its own schedule, deletes orphan events and metadata. The last
  * cleanup time lives in service_state `(refresher, checkpoint, orphan_cleanup) = {timestamp}`, so a restart
  * keeps the schedule.
+ *
+ * At start it checks what its role may do (a database whose grants are the reference's lets the refresher only
+ * SELECT until `db init` upgrades them): a view it cannot refresh, or the cleanup without DELETE on event and
+ * metadata or without its checkpoint row, is reported once and skipped, not failed every cycle.
  */
 import {
   deleteOrphanEvents,
@@ -10,6 +14,7 @@ import {
   refreshView,
   type StatisticsView,
 } from '../../core/db/maintenance.js';
+import { missingTablePrivileges, stateWriteDenied, unrefreshableViews } from '../../core/db/privileges.js';
 import { getServiceState, upsertServiceState } from '../../core/db/store.js';
 import type { Service } from '../../core/runner.js';
 import { nowSeconds, type ServiceDeps } from '../../core/service-deps.js';
@@ -34,7 +39,49 @@ export interface RefreshSummary {
 export function createRefresher(deps: ServiceDeps, config: RefresherConfig): Service {
   const log = deps.logger;
   const m = deps.metrics;
-  const views = config.refresh.views as StatisticsView[];
+  const configured = config.refresh.views as StatisticsView[];
+  let views = configured;
+  let cleanupAllowed = config.cleanup.enabled;
+  let checked: Promise<void> | undefined;
+
+  /** Once per start: drop the duties the role lacks a privilege for, saying which and why. */
+  async function checkPrivileges(): Promise<void> {
+    const denied = new Set(await unrefreshableViews(deps.sql, configured));
+    if (denied.size > 0) {
+      views = configured.filter((v) => !denied.has(v));
+      m.setGauge('views_skipped', denied.size);
+      log.warn('views_skipped', {
+        views: [...denied].join(','),
+        reason: 'not owned by this role (run `bigbrotr db init` with the admin role)',
+      });
+    }
+    if (!config.cleanup.enabled) return;
+    const missing = await missingTablePrivileges(deps.sql, [
+      { table: 'event', privilege: 'DELETE' },
+      { table: 'metadata', privilege: 'DELETE' },
+    ]);
+    const state = await stateWriteDenied(deps.sql, {
+      serviceName: 'refresher',
+      stateType: 'checkpoint',
+      stateKey: ORPHAN_CLEANUP_KEY,
+    });
+    if (state) missing.push(`service_state (${state})`);
+    if (missing.length > 0) {
+      cleanupAllowed = false;
+      m.setGauge('orphan_cleanup_skipped', 1);
+      log.warn('orphan_cleanup_skipped', {
+        missing: missing.join(','),
+        reason: 'privilege missing (run `bigbrotr db init` with the admin role)',
+      });
+    }
+  }
+  const ready = (): Promise<void> => {
+    checked ??= checkPrivileges().catch((err: unknown) => {
+      checked = undefined; // why: a database that was unreachable is checked again next time
+      throw err;
+    });
+    return checked;
+  };
 
   async function refreshOne(view: StatisticsView): Promise<boolean> {
     const started = performance.now();
@@ -85,7 +132,8 @@ export function createRefresher(deps: ServiceDeps, config: RefresherConfig): Ser
   return {
     name: 'refresher',
     async cleanup(signal) {
-      if (!config.cleanup.enabled || signal.aborted) return;
+      await ready();
+      if (!cleanupAllowed || signal.aborted) return;
       try {
         await cleanupOrphans();
       } catch (err) {
@@ -95,11 +143,15 @@ export function createRefresher(deps: ServiceDeps, config: RefresherConfig): Ser
       }
     },
     async cycle(signal) {
+      await ready();
       const summary = await refreshViews(signal);
       m.setGauge('views_total', summary.total);
       m.setGauge('views_refreshed', summary.refreshed);
       m.setGauge('views_failed', summary.failed);
       log.info('refresh_completed', { ...summary });
+      if (configured.length > 0 && views.length === 0) {
+        throw new RefreshFailedError(`none of the ${configured.length} views can be refreshed by this role`);
+      }
       if (summary.total > 0 && summary.failed === summary.total) {
         throw new RefreshFailedError(`all ${summary.total} views failed to refresh`);
       }

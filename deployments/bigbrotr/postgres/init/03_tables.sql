@@ -18,12 +18,19 @@ CREATE TABLE IF NOT EXISTS event (
   PRIMARY KEY (id)
 ) PARTITION BY HASH (id);
 
+-- Partitions are named as the reference names them (event_p0 ... event_p15). An older BigBrotr schema named
+-- them event_p00 ... event_p15: those are renamed (a catalog change, no data is moved).
 DO $$
 BEGIN
+  FOR i IN 0..9 LOOP
+    IF to_regclass('event_p0' || i) IS NOT NULL AND to_regclass('event_p' || i) IS NULL THEN
+      EXECUTE format('ALTER TABLE %I RENAME TO %I', 'event_p0' || i, 'event_p' || i);
+    END IF;
+  END LOOP;
   FOR i IN 0..15 LOOP
     EXECUTE format(
       'CREATE TABLE IF NOT EXISTS %I PARTITION OF event FOR VALUES WITH (MODULUS 16, REMAINDER %s)',
-      'event_p' || lpad(i::TEXT, 2, '0'), i);
+      'event_p' || i, i);
   END LOOP;
 END
 $$;
@@ -52,12 +59,20 @@ CREATE TABLE IF NOT EXISTS event_relay (
 
 DO $$
 BEGIN
+  FOR i IN 0..9 LOOP
+    IF to_regclass('event_relay_p0' || i) IS NOT NULL AND to_regclass('event_relay_p' || i) IS NULL THEN
+      EXECUTE format('ALTER TABLE %I RENAME TO %I', 'event_relay_p0' || i, 'event_relay_p' || i);
+    END IF;
+  END LOOP;
   FOR i IN 0..15 LOOP
     EXECUTE format(
-      'CREATE TABLE IF NOT EXISTS %I PARTITION OF event_relay FOR VALUES WITH (MODULUS 16, REMAINDER %s) '
-      'WITH (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.01, '
+      'CREATE TABLE IF NOT EXISTS %I PARTITION OF event_relay FOR VALUES WITH (MODULUS 16, REMAINDER %s)',
+      'event_relay_p' || i, i);
+    -- set on existing partitions too (a reference-made database has its own values): idempotent
+    EXECUTE format(
+      'ALTER TABLE %I SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.01, '
       'autovacuum_vacuum_insert_scale_factor = 0.02, autovacuum_vacuum_cost_limit = 1000)',
-      'event_relay_p' || lpad(i::TEXT, 2, '0'), i);
+      'event_relay_p' || i);
   END LOOP;
 END
 $$;

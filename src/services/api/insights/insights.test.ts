@@ -12,6 +12,7 @@ import { generateEvents } from '../../../testing/events.js';
 import { recordingLogger } from '../../../testing/service-deps.js';
 import { useTestDatabase } from '../../../testing/vitest/db.js';
 import { everyInsightTable, insightRoutes } from './insights.js';
+import { EVENT_STATS_FIELDS } from './stats.js';
 
 const NOW = 1_700_100_000;
 const HOUR = 3_600;
@@ -283,7 +284,13 @@ describe.each(['bigbrotr', 'lilbrotr'] as const)('insight endpoints (%s)', (depl
       { network: 'clearnet', relays: 3, online: 2, offline: 1, unchecked: 0, event_count: 30 },
       { network: 'tor', relays: 1, online: 0, offline: 0, unchecked: 1, event_count: 0 },
     ]);
-    expect(s.events).toMatchObject({ event_count: 30, unique_pubkeys: 3, unique_kinds: 3, addressable_count: 10 });
+    expect(s.events).toMatchObject({
+      event_count: 30,
+      unique_pubkeys: 3,
+      unique_kinds: 3,
+      addressable_event_count: 10,
+    });
+    expect(Object.keys(s.events)).toEqual([...EVENT_STATS_FIELDS]);
     expect(s.events_per_day).toHaveLength(7);
     expect(s.events_per_day.at(-1).day).toBe(new Date(NOW * 1000).toISOString().slice(0, 10));
     const inWindow = events.filter((e) => e.created_at >= Date.parse(`${s.events_per_day[0].day}T00:00:00Z`) / 1000);

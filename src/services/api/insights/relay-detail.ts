@@ -117,7 +117,7 @@ export async function relayDetail(
 ): Promise<RelayDetail | undefined> {
   const [relay] = await cancellable(
     sql`SELECT r.url, r.network, r.discovered_at, s.event_count, s.unique_pubkeys, s.unique_kinds,
-        s.first_event_at, s.last_event_at, s.avg_rtt_open, s.avg_rtt_read, s.avg_rtt_write,
+        s.first_event_timestamp, s.last_event_timestamp, s.avg_rtt_open, s.avg_rtt_read, s.avg_rtt_write,
         s.relay_url IS NOT NULL AS has_stats
       FROM relay r LEFT JOIN relay_stats s ON s.relay_url = r.url
       WHERE r.url = ANY(${q.urls as string[]}::text[])
@@ -151,8 +151,8 @@ export async function relayDetail(
             'event_count',
             'unique_pubkeys',
             'unique_kinds',
-            'first_event_at',
-            'last_event_at',
+            'first_event_timestamp',
+            'last_event_timestamp',
             'avg_rtt_open',
             'avg_rtt_read',
             'avg_rtt_write',
