@@ -5,7 +5,7 @@
  * logs, the metrics and the API's relay detail and pipeline say about a relay the walk did not complete.
  */
 import { upsertServiceState } from '../../core/db/store.js';
-import type { JsonObject } from '../../models/service-state.js';
+import { type JsonObject, readSyncCursor } from '../../models/service-state.js';
 
 type Sql = import('postgres').Sql;
 
@@ -13,6 +13,8 @@ type Sql = import('postgres').Sql;
 export interface RelayState {
   /** The last second known complete, if any. */
   readonly cursor: number | undefined;
+  /** Why a stored cursor could not be read (the relay then starts over from `processing.since`). */
+  readonly cursorInvalid?: string;
   readonly checkpoint: JsonObject;
   readonly status: SyncStatus | undefined;
 }
@@ -52,10 +54,13 @@ export async function readRelayState(sql: Sql, url: string): Promise<RelayState>
     SELECT state_type, state_value FROM service_state
     WHERE service_name = 'synchronizer' AND state_key = ${url} AND state_type IN ('cursor', 'checkpoint', 'sync_status')`;
   const value = (type: string) => rows.find((r) => r.state_type === type)?.state_value;
-  const timestamp = Number(value('cursor')?.timestamp);
+  // the reference's shape {timestamp, id} or an older BigBrotr's {timestamp}
+  const stored = value('cursor');
+  const cursor = stored === undefined ? undefined : readSyncCursor(stored);
   const status = value('sync_status');
   return {
-    cursor: Number.isFinite(timestamp) ? timestamp : undefined,
+    cursor: cursor?.ok ? cursor.value.timestamp : undefined,
+    ...(cursor && !cursor.ok ? { cursorInvalid: cursor.detail ?? cursor.reason } : {}),
     checkpoint: value('checkpoint') ?? {},
     status: status ? (status as unknown as SyncStatus) : undefined,
   };

@@ -12,7 +12,7 @@ import type { Logger } from '../../core/logger.js';
 import type { ServiceMetrics } from '../../core/metrics.js';
 import type { NostrEvent } from '../../models/event.js';
 import type { Relay } from '../../models/relay.js';
-import type { JsonObject } from '../../models/service-state.js';
+import { type JsonObject, syncCursorValue } from '../../models/service-state.js';
 import { connectRelay, type RelayConnection } from '../../nips/nip01/connection.js';
 import type { Filter } from '../../nips/nip01/filter.js';
 import { networkConnectOpts } from '../../nips/nip01/network-opts.js';
@@ -69,6 +69,7 @@ export async function syncRelay(
 ): Promise<RelaySyncResult> {
   const log = d.logger.child({ relay: relay.url });
   const state = await readRelayState(d.sql, relay.url);
+  if (state.cursorInvalid) log.warn('cursor_invalid', { reason: state.cursorInvalid, from: d.config.processing.since });
   const paidAt = Number(state.checkpoint.payment_required_at ?? 0);
   if (d.now() - paidAt < d.config.processing.negentropy_reprobe) {
     log.debug('relay_skipped_payment_required', { since: paidAt });
@@ -205,7 +206,8 @@ async function walkRelay(
     });
   }
 
-  const mark = (until: number): void => d.writer.mark(relay, { timestamp: until });
+  // the reference's cursor shape, so either implementation can take over the database
+  const mark = (until: number): void => d.writer.mark(relay, syncCursorValue(until));
   let since = w.from;
   if (single) {
     const before = { in: conn.stats.bytesIn, out: conn.stats.bytesOut };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getServiceState, insertEventRelaysCascade, insertRelays, upsertServiceState } from '../../core/db/store.js';
 import type { NostrEvent } from '../../models/event.js';
 import type { RelayUrl } from '../../models/relay.js';
+import { ZERO_EVENT_ID } from '../../models/service-state.js';
 import { connectRelay } from '../../nips/nip01/connection.js';
 import { publishEvent } from '../../nips/nip01/publish.js';
 import { createSigner } from '../../nips/signer.js';
@@ -62,7 +63,7 @@ describe('synchronizer', () => {
     await createSynchronizer(deps, config()).cycle(new AbortController().signal);
     expect(await storedIds(relay.url)).toEqual(new Set(events.map((e) => e.id)));
     const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', relay.url);
-    expect(cursor?.stateValue).toEqual({ timestamp: NOW });
+    expect(cursor?.stateValue).toEqual({ timestamp: NOW, id: ZERO_EVENT_ID });
     expect(deps.counters.get('events_inserted')).toBe(events.length);
     // a second cycle finds the relay up to date
     await createSynchronizer(deps, config()).cycle(new AbortController().signal);
@@ -157,7 +158,7 @@ describe('synchronizer', () => {
       expect(deps.counters.get('negentropy_blocked')).toBeGreaterThan(0);
       expect(deps.counters.get('events_inserted')).toBe(100);
       const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', neg.url);
-      expect(cursor?.stateValue).toEqual({ timestamp: NOW });
+      expect(cursor?.stateValue).toEqual({ timestamp: NOW, id: ZERO_EVENT_ID });
     } finally {
       await neg.close();
     }
@@ -291,7 +292,7 @@ describe('synchronizer', () => {
       await createSynchronizer(deps, withPriority([important.url])).cycle(new AbortController().signal);
       expect(await storedIds(important.url)).toEqual(new Set(events.slice(100, 400).map((e) => e.id)));
       const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', important.url);
-      expect(cursor?.stateValue).toEqual({ timestamp: NOW });
+      expect(cursor?.stateValue).toEqual({ timestamp: NOW, id: ZERO_EVENT_ID });
     } finally {
       await stuck.close();
       await important.close();
@@ -322,7 +323,7 @@ describe('synchronizer', () => {
       await cycle;
       expect((await storedIds(live.url)).has(fresh.id)).toBe(true);
       const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', live.url);
-      expect(cursor?.stateValue).toEqual({ timestamp: NOW });
+      expect(cursor?.stateValue).toEqual({ timestamp: NOW, id: ZERO_EVENT_ID });
     } finally {
       await live.close();
     }
@@ -359,7 +360,7 @@ describe('synchronizer against hostile relays', () => {
         const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', bad.url);
         if (c.stored === 'all') {
           expect(stored).toEqual(served);
-          expect(cursor?.stateValue).toEqual({ timestamp: NOW });
+          expect(cursor?.stateValue).toEqual({ timestamp: NOW, id: ZERO_EVENT_ID });
         }
         if (c.stored === 'none') expect(stored.size).toBe(0);
         // 'some': not everything (the misbehaviour was noticed), and the cursor stops before what is missing

@@ -116,6 +116,7 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
         pool: deps.pool,
         batchSize: config.processing.batch_size,
         ...(config.processing.max_event_size ? { maxEventSize: config.processing.max_event_size } : {}),
+        keepEphemeral: config.processing.keep_ephemeral,
         now,
         onRetry: (err, attempt) => log.warn('write_retry', { attempt, error: (err as Error).message }),
       });
@@ -132,6 +133,7 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
       };
       const caughtUp: Relay[] = [];
       let relaysSeen = 0;
+      const synced: Relay[] = [];
       // one pass: claim due relays (of `only`, never `except`) and sync them under `limiters` until none is due
       const pass = async (
         limiters: Map<Network, Limiter>,
@@ -152,6 +154,7 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
           });
           if (relays.length === 0) return;
           relaysSeen += relays.length;
+          synced.push(...relays);
           // a relay's failure is that relay's outcome (syncRelay stores it), never the cycle's
           await Promise.all(
             relays.map((r) =>
@@ -210,6 +213,12 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
       deps.metrics.inc('events_inserted', totals.inserted);
       deps.metrics.inc('events_duplicate', totals.duplicates);
       deps.metrics.inc('events_invalid', totals.invalid);
+      deps.metrics.inc('events_skipped', totals.skipped);
+      // copies refused are counted when their batch is prepared, which can be after the relay's task ended
+      for (const relay of synced) {
+        const refused = writer.refusedFrom(relay.url);
+        if (Object.keys(refused).length > 0) log.warn('relay_events_refused', { relay: relay.url, ...refused });
+      }
       log.info('sync_completed', { ...totals });
     },
   };

@@ -39,7 +39,7 @@ export interface InsightOpts extends PageOpts {
 /** The relations each endpoint reads. */
 export const INSIGHT_TABLES: Readonly<Record<string, readonly string[]>> = {
   '/relays': ['relay', 'relay_metadata_latest', 'relay_stats'],
-  '/relays/:url{.+}': ['relay', 'relay_metadata', 'metadata', 'relay_stats'],
+  '/relays/:url{.+}': ['relay', 'relay_metadata', 'metadata', 'relay_stats', 'service_state'],
   '/stats': [
     'relay',
     'relay_metadata_latest',
@@ -50,6 +50,7 @@ export const INSIGHT_TABLES: Readonly<Record<string, readonly string[]>> = {
     'supported_nip_counts',
   ],
   '/events': ['event', 'event_relay'],
+  '/pipeline': ['relay', 'relay_metadata_latest', 'service_state'],
 };
 
 /** An allow-list enabling every relation the endpoints read (tests, and what api.yaml needs for all four). */
