@@ -85,7 +85,7 @@ export default async function bench(): Promise<string[]> {
     const off = await later({ recheck_span: 0, recheck_req_span: 0 });
     const byNeg = await later({});
     const byReq = await later({ negentropy: false });
-    const kib = (b: number): string => `${(b / 1024).toLocaleString('en-US', { maximumFractionDigits: 0 })} KiB`;
+    const kib = (b: number): string => `${(b / 1024).toLocaleString('en-US', { maximumFractionDigits: 1 })} KiB`;
     return [
       `${count.toLocaleString('en-US')} events on one local relay (max_limit 500), 99 % already held from it`,
       `REQ windows: ${kib(req.bytes)}, ${req.requests} requests, ${req.seconds.toFixed(1)} s`,
