@@ -1,15 +1,19 @@
 /**
- * Completeness against the real strfry in its shipped default configuration (runs when BIGBROTR_STRFRY names the
- * binary; always in CI): max_limit 500, kinds 4 and 1059 restricted to authenticated readers, the AUTH challenge
- * only on demand, every CLOSED reason behind `ERROR: `, NIP-77 on.
+ * Completeness against strfry in its shipped default configuration — max_limit 500, kinds 4 and 1059 restricted
+ * to authenticated readers, the AUTH challenge only on demand, every CLOSED reason behind `ERROR: `, NIP-77 on —
+ * twice: the test relay's strfry profile (every run) and the real strfry binary (when BIGBROTR_STRFRY names it;
+ * always in CI, where a missing binary fails the file).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getServiceState, insertRelays } from '../../core/db/store.js';
+import type { NostrEvent } from '../../models/event.js';
 import type { RelayUrl } from '../../models/relay.js';
 import { createSigner } from '../../nips/signer.js';
 import { generateEvents, testSecretKey } from '../../testing/events.js';
+import { startTestRelay } from '../../testing/relay/relay.js';
+import { strfryBatchOrder } from '../../testing/relay/strfry-profile.js';
 import { recordingDeps } from '../../testing/service-deps.js';
-import { type Strfry, startStrfry, strfryBinary } from '../../testing/strfry.js';
+import { startStrfry, strfryBinary } from '../../testing/strfry.js';
 import { useTestDatabase } from '../../testing/vitest/db.js';
 import { createVerifierPool, type VerifierPool } from '../../utils/verifier/pool.js';
 import { synchronizerConfigSchema } from './config.js';
@@ -64,7 +68,44 @@ async function cycle(url: string, over: Record<string, unknown> = {}, signerSeed
   return deps;
 }
 
-describe.skipIf(!binary)('synchronizer against the real strfry (default config)', () => {
+/** A relay holding `events`, that can be given more later. */
+interface Peer extends AsyncDisposable {
+  readonly url: string;
+  add(events: readonly NostrEvent[]): Promise<void>;
+}
+
+type StartPeer = (events: readonly NostrEvent[], acceptAuth?: boolean) => Promise<Peer>;
+
+const realStrfry: StartPeer = async (events, acceptAuth = false) => {
+  const relay = await startStrfry({ binary, acceptAuth });
+  // one import: strfry orders the events of a second by the batch they were stored in
+  const added = events.length > 0 ? (await relay.importEvents(events)).added : 0;
+  expect(added).toBe(events.length);
+  return {
+    url: relay.url,
+    add: async (more) => void (await relay.importEvents(more)),
+    [Symbol.asyncDispose]: () => relay.stop(),
+  };
+};
+
+const strfryProfile: StartPeer = async (events, acceptAuth = false) => {
+  const relay = await startTestRelay({ events, strfry: { acceptAuth } });
+  return {
+    url: relay.url,
+    add: async (more) => {
+      for (const e of strfryBatchOrder(more)) relay.store.add(e);
+    },
+    [Symbol.asyncDispose]: () => relay.close(),
+  };
+};
+
+// outside CI without the binary only the profile runs (under CI=true strfryBinary() throws instead)
+const peers: [string, StartPeer][] = [
+  ['the strfry profile', strfryProfile],
+  ...(binary ? [['the real strfry', realStrfry] as [string, StartPeer]] : []),
+];
+
+describe.each(peers)('synchronizer against %s (default config)', (_name, start) => {
   // 20,000 readable events over 60 days with 1,000 kind-4 events among them (they make pages come back short),
   // 3,000 in one second over 20 kinds, 2,000 of one kind in another single second
   const spread = generateEvents(20_000, {
@@ -77,13 +118,12 @@ describe.skipIf(!binary)('synchronizer against the real strfry (default config)'
   const wide = generateEvents(3_000, { seed: 33, pubkeys: 30, kinds: KINDS, createdAt: () => NOW - 10 * DAY });
   const deep = generateEvents(2_000, { seed: 34, pubkeys: 30, kinds: [1], createdAt: () => NOW - 20 * DAY });
   const readable = [...spread, ...wide, ...deep];
-  let relay: Strfry;
+  let relay: Peer;
   beforeAll(async () => {
-    relay = await startStrfry({ binary });
-    expect(await relay.importEvents([...readable, ...dms])).toMatchObject({ added: 26_000, rejected: 0 });
+    relay = await start([...readable, ...dms]);
   }, 300_000);
   afterAll(async () => {
-    await relay?.stop();
+    await relay?.[Symbol.asyncDispose]();
   });
 
   it('stores 100 % of the 25,000 readable events in the first pass with NIP-77, and reports the withheld DMs', async () => {
@@ -117,23 +157,22 @@ describe.skipIf(!binary)('synchronizer against the real strfry (default config)'
   }, 600_000);
 });
 
-describe.skipIf(!binary)('late events and AUTH on the real strfry', () => {
+describe.each(peers)('late events and AUTH on %s', (_name, start) => {
   it.each([
     ['NIP-77 reconciliation', {}],
     ['a REQ walk', { negentropy: false }],
   ])(
     'archives 1,000 events that arrive after the cursor passed their created_at, by %s',
     async (_how, over) => {
-      await using relay = await startStrfry({ binary });
       const history = generateEvents(2_000, { seed: 41, kinds: [1], createdAt: (i) => NOW - 2 * DAY + i * 80 });
-      await relay.importEvents(history);
+      await using relay = await start(history);
       await cycle(relay.url, over);
       const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', relay.url);
       const at = Number(cursor?.stateValue.timestamp);
       expect(at).toBeGreaterThanOrEqual(NOW);
       // backdated, delayed, rebroadcast: created_at before the cursor, within the default re-check spans
       const late = generateEvents(1_000, { seed: 42, kinds: [1, 7], createdAt: (i) => at - 3_000 + i * 3 });
-      await relay.importEvents(late);
+      await relay.add(late);
       const deps = await cycle(relay.url, over);
       const got = await stored(relay.url);
       expect(late.filter((e) => !got.has(e.id))).toHaveLength(0);
@@ -146,7 +185,6 @@ describe.skipIf(!binary)('late events and AUTH on the real strfry', () => {
 
   it('stores the DMs strfry serves once AUTH succeeds (those that involve the reader) and reports the rest', async () => {
     const key = createSigner(testSecretKey(77, 0));
-    await using relay = await startStrfry({ binary, acceptAuth: true });
     const notes = generateEvents(600, { seed: 51, kinds: [1], createdAt: (i) => NOW - DAY + i * 60 });
     const mine = generateEvents(50, {
       seed: 52,
@@ -155,7 +193,7 @@ describe.skipIf(!binary)('late events and AUTH on the real strfry', () => {
       createdAt: (i) => NOW - DAY + 7 + i * 600,
     });
     const others = generateEvents(200, { seed: 53, kinds: [4], createdAt: (i) => NOW - DAY + 11 + i * 150 });
-    await relay.importEvents([...notes, ...mine, ...others]);
+    await using relay = await start([...notes, ...mine, ...others], true);
     await cycle(relay.url, {}, 77);
     const got = await stored(relay.url);
     expect(new Set([...got])).toEqual(new Set([...notes, ...mine].map((e) => e.id)));
