@@ -20,6 +20,7 @@ import type { Relay } from '../../models/relay.js';
 import { normalizeRelayUrl } from '../../models/relay-url.js';
 import { type Filter, parseFilter } from '../../nips/nip01/filter.js';
 import type { EventSigner } from '../../nips/signer.js';
+import { withDeadline } from '../../utils/deadline.js';
 import { createLimiter, type Limiter } from '../../utils/limiter.js';
 import type { Resolver } from '../../utils/net/resolve.js';
 import type { VerifierPool } from '../../utils/verifier/pool.js';
@@ -86,7 +87,8 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
       if (removed > 0) log.info('cursors_cleaned', { removed });
     },
     async cycle(outer) {
-      const signal = AbortSignal.any([outer, AbortSignal.timeout(config.timeouts.max_duration * 1000)]);
+      using deadline = withDeadline(config.timeouts.max_duration * 1000, outer);
+      const signal = deadline.signal;
       const end = (config.processing.until ?? now()) - config.processing.end_lag;
       const writer = createEventWriter({
         sql: deps.sql,
