@@ -33,6 +33,7 @@ Commands:
                           run one service (add --once for a single cycle)
   db init                 create the schema of the deployment in the configured database
   db verify               check that the database has every table, function and view
+  db audit                re-verify stored events from the database (id and signature of each row)
   import FILE.jsonl[.gz]  load NIP-01 events (one JSON event per line), verified and deduplicated
   export                  write stored events as JSONL (strfry / nak compatible)
   config check            validate every YAML file of a deployment without starting anything
@@ -67,10 +68,16 @@ Options:
                         needed): the seed list, networks and intervals are replaced in memory (no file is
                         changed) so every service completes a cycle within seconds; open the dashboard
 ${COMMON}`,
-  db: `Usage: bigbrotr db init|verify [options]
+  db: `Usage: bigbrotr db init|verify|audit [options]
 
   init     apply the deployment's postgres/init/*.sql in order (idempotent)
   verify   check extensions, tables, stored functions (with signatures) and views; exit 1 listing what is missing
+  audit    re-verify stored events from the database: each row's id recomputed from its stored columns and its
+           signature checked; progress on stderr; exit 1 listing the ids of rows that no longer verify.
+           A deployment that keeps no content or signature (lilbrotr) cannot be audited: exit 2, saying so.
+
+Options of audit:
+  --sample N            audit about N events drawn at random (random id probes) instead of every event
 
 ${COMMON}`,
   import: `Usage: bigbrotr import FILE.jsonl[.gz] --relay URL [options]

@@ -92,12 +92,30 @@ export function validateEvent(value: unknown): { ok: true; event: NostrEvent } |
   return { ok: true, event: shape.value };
 }
 
-/** Storage limits: no null character (PostgreSQL text cannot hold it), no over-long tag value, bounded size. */
+/** A UTF-16 surrogate without its partner: UTF-8 cannot encode it, so PostgreSQL would store U+FFFD instead. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why PostgreSQL could not store `s` exactly as it was verified (text and JSONB alike), or undefined when it can. */
+export function unstorableText(s: string): string | undefined {
+  // text refuses U+0000 outright; JSONB refuses the escape \u0000
+  if (s.includes('\0')) return 'null character';
+  // text would hold U+FFFD (the stored row would no longer match its id); JSONB refuses the escape
+  if (LONE_SURROGATE.test(s)) return 'lone UTF-16 surrogate';
+  return undefined;
+}
+
+/**
+ * Whether PostgreSQL can store the event byte for byte as it was verified, so that the stored row re-verifies
+ * (docs/design/write-path.md): no null character and no lone surrogate in content or any tag string, no tag value
+ * too long for the tagvalues index, and at most `maxEventSize` bytes of JSON when given.
+ */
 export function checkEventStorable(e: NostrEvent, opts: { maxEventSize?: number } = {}): Result<NostrEvent> {
-  if (e.content.includes('\0')) return fail('invalid', 'null character in content');
+  const content = unstorableText(e.content);
+  if (content) return fail('invalid', `${content} in content`);
   for (const tag of e.tags) {
     for (const value of tag) {
-      if (value.includes('\0')) return fail('invalid', 'null character in a tag');
+      const bad = unstorableText(value);
+      if (bad) return fail('invalid', `${bad} in a tag`);
       if (value.length > MAX_TAG_VALUE_LENGTH) {
         return fail('too-large', `tag value longer than ${MAX_TAG_VALUE_LENGTH} characters`);
       }
@@ -110,6 +128,11 @@ export function checkEventStorable(e: NostrEvent, opts: { maxEventSize?: number 
   return ok(e);
 }
 
+/** Whether the kind is ephemeral (20000-29999): relays forward such events without keeping them. */
+export function isEphemeralKind(kind: number): boolean {
+  return kind >= 20000 && kind < 30000;
+}
+
 /** NIP-01 kind classes. */
 export type KindClass = 'regular' | 'replaceable' | 'ephemeral' | 'addressable' | 'other';
 
@@ -117,7 +140,7 @@ export type KindClass = 'regular' | 'replaceable' | 'ephemeral' | 'addressable' 
 export function eventKindClass(kind: number): KindClass {
   if (kind === 0 || kind === 3 || (kind >= 10000 && kind < 20000)) return 'replaceable';
   if (kind === 1 || kind === 2 || (kind >= 4 && kind <= 44) || (kind >= 1000 && kind < 10000)) return 'regular';
-  if (kind >= 20000 && kind < 30000) return 'ephemeral';
+  if (isEphemeralKind(kind)) return 'ephemeral';
   if (kind >= 30000 && kind < 40000) return 'addressable';
   return 'other';
 }

@@ -58,11 +58,7 @@ export interface Strfry extends AsyncDisposable {
   readonly port: number;
   /** The data folder (cwd of the relay; holds `strfry-db/` and `relay.log`). */
   readonly dir: string;
-  /**
-   * Import events with `strfry import` (works while the relay runs) as ONE write batch; resolves with strfry's own
-   * counts. Within a batch strfry stores events in (created_at, id) order, so events of one second come back
-   * id-descending (its queries return the most recently stored first on ties).
-   */
+  /** Import events with `strfry import` (works while the relay runs); resolves with strfry's own count. */
   importEvents(events: readonly NostrEvent[]): Promise<StrfryImport>;
   /** The relay's output so far (stdout and stderr). */
   log(): string;
@@ -174,10 +170,7 @@ async function importInto(
   const file = join(dir, `import-${Date.now()}-${Math.random().toString(36).slice(2)}.jsonl`);
   await writeEventsJsonl(file, events);
   try {
-    // one write batch (never split by the writer's debounce), so the order strfry stores events in is
-    // deterministic: it sorts each batch by (created_at, id) and numbers the events in that order
-    const batch = ['--write-batch=100000000', '--debounce-millis=3600000'];
-    const child = spawn(binary, [...base, 'import', ...batch], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(binary, [...base, 'import'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => void chunks.push(b));
     child.stderr.on('data', (b: Buffer) => void chunks.push(b));

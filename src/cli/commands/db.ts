@@ -1,4 +1,4 @@
-/** `bigbrotr db init | verify`. */
+/** `bigbrotr db init | verify | audit`. */
 
 import type { Db } from '../../core/db/pool.js';
 import { verifyDatabase } from '../../core/db/schema.js';
@@ -8,6 +8,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { type CliIo, println } from '../io.js';
 import { commandLogger } from '../logging.js';
 import { openDatabase } from '../runtime.js';
+import { auditCommand } from './audit.js';
 
 const ROLE_PASSWORDS = {
   writer: 'DB_WRITER_PASSWORD',
@@ -15,12 +16,13 @@ const ROLE_PASSWORDS = {
   refresher: 'DB_REFRESHER_PASSWORD',
 } as const;
 
-/** Run `bigbrotr db init` or `bigbrotr db verify`. */
+/** Run `bigbrotr db init`, `bigbrotr db verify` or `bigbrotr db audit`. */
 export async function dbCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv[0] === 'audit') return auditCommand(argv.slice(1), io);
   const { values, positionals } = parseCommand('db', argv, COMMON_OPTIONS, true);
   const action = positionals[0];
   if ((action !== 'init' && action !== 'verify') || positionals.length !== 1) {
-    throw new UsageError('usage: bigbrotr db init|verify [--deployment DIR]');
+    throw new UsageError('usage: bigbrotr db init|verify|audit [--deployment DIR]');
   }
   const deployment = resolveDeployment(io.cwd, values.deployment, values['brotr-config']);
   const logger = commandLogger(io, values, 'db');

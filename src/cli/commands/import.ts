@@ -1,10 +1,5 @@
 /** `bigbrotr import FILE.jsonl[.gz] --relay URL`: load events with provenance. */
-import {
-  findExistingEventIds,
-  insertEventRelays,
-  insertEventRelaysCascade,
-  insertRelays,
-} from '../../core/db/store.js';
+import { findStoredSightings, insertEventRelays, insertEventRelaysCascade, insertRelays } from '../../core/db/store.js';
 import type { Relay } from '../../models/relay.js';
 import { parseRelayUrl } from '../../models/relay-url.js';
 import { createVerifierPool } from '../../utils/verifier/pool.js';
@@ -69,7 +64,11 @@ export async function importCommand(argv: readonly string[], io: CliIo): Promise
   const summary = await importLines(
     source.lines,
     {
-      existing: (ids) => open.db.run(() => findExistingEventIds(sql, ids, { batchSize })),
+      existing: async (ids) => {
+        const pairs = ids.map((eventId) => ({ eventId, relayUrl: relay.url }));
+        const stored = await open.db.run(() => findStoredSightings(sql, pairs, { batchSize }));
+        return new Map([...stored.events].map((id) => [id, stored.sigs.get(id) ?? null]));
+      },
       verify: (events) => pool.verify(events, { signal: io.stop }),
       store: (fresh, known) =>
         open.db.run(() =>

@@ -1,17 +1,19 @@
 /**
- * The JSONL import pipeline: parse → shape and storage checks → dedupe (in this file, then against the
- * database) → verify id and signature on the worker pool → store with provenance. Nothing invalid is stored;
- * every rejected line is counted with its line number.
+ * The JSONL import pipeline: parse → shape check → per batch, what the database holds → every line proven to be
+ * the valid, storable event its id names (docs/design/write-path.md: id recomputed for every line, Schnorr skipped
+ * only for a pair verified before) → store with provenance. Nothing invalid is stored or credited (a forged copy of
+ * a stored event is invalid, never a duplicate); every rejected line is counted with its line number.
  */
 
 import type { NostrEvent } from '../../models/event.js';
-import { checkEventShape, checkEventStorable } from '../../models/event.js';
+import { checkEventShape } from '../../models/event.js';
+import { createVerifiedPairs, proveCopies, type VerifiedPairs } from '../../models/event-proof.js';
 import type { Line } from './lines.js';
 
 /** What the importer needs from the outside world. */
 export interface ImportDeps {
-  /** The ids among `ids` that are already stored. */
-  existing(ids: readonly string[]): Promise<Set<string>>;
+  /** The ids among `ids` that are already stored, each with the signature it was stored with (null if none kept). */
+  existing(ids: readonly string[]): Promise<Map<string, string | null>>;
   /** Verify id and signature of each event: 1 = valid. */
   verify(events: readonly NostrEvent[]): Promise<Uint8Array>;
   /** Store new events and record the sighting of already stored ones; returns the new events stored. */
@@ -26,7 +28,7 @@ export interface ImportOpts {
   readonly maxEventSize?: number;
   /** How many rejected lines to keep, with their reasons, for the report. */
   readonly keepRejected?: number;
-  /** Ids remembered to skip repeats inside the file; past this many, the database lookup catches repeats. */
+  /** Proven (id, signature) pairs remembered to skip lookups and Schnorr checks of repeats inside the file. */
   readonly seenCapacity?: number;
 }
 
@@ -55,8 +57,7 @@ export async function importLines(
 ): Promise<ImportSummary> {
   const summary: ImportSummary = { read: 0, inserted: 0, duplicates: 0, invalid: 0, rejected: [] };
   const keep = opts.keepRejected ?? 100;
-  const seenCapacity = opts.seenCapacity ?? 1_000_000;
-  const seen = new Set<string>();
+  const verified = createVerifiedPairs(opts.seenCapacity ?? 1_000_000);
   let batch: Pending[] = [];
 
   const reject = (line: number, reason: string): void => {
@@ -67,7 +68,7 @@ export async function importLines(
     if (batch.length === 0) return;
     const events = batch;
     batch = [];
-    await storeBatch(events, deps, summary, reject);
+    await storeBatch(events, { ...deps, verified, maxEventSize: opts.maxEventSize }, summary, reject);
     deps.progress?.(summary);
   };
 
@@ -80,17 +81,11 @@ export async function importLines(
       }
       if (line.text.trim() === '') continue;
       summary.read += 1;
-      const event = parseLine(line.text, opts.maxEventSize);
+      const event = parseLine(line.text);
       if (!event.ok) {
         reject(line.n, event.reason);
         continue;
       }
-      if (seen.has(event.value.id)) {
-        summary.duplicates += 1;
-        continue;
-      }
-      if (seen.size >= seenCapacity) seen.clear();
-      seen.add(event.value.id);
       batch.push({ event: event.value, line: line.n });
       if (batch.length >= opts.batchSize) await flush();
     }
@@ -109,7 +104,7 @@ interface Pending {
 
 type Parsed = { ok: true; value: NostrEvent } | { ok: false; reason: string };
 
-function parseLine(text: string, maxEventSize: number | undefined): Parsed {
+function parseLine(text: string): Parsed {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -118,25 +113,39 @@ function parseLine(text: string, maxEventSize: number | undefined): Parsed {
   }
   const shape = checkEventShape(value);
   if (!shape.ok) return { ok: false, reason: shape.detail ?? shape.reason };
-  const storable = checkEventStorable(shape.value, maxEventSize === undefined ? {} : { maxEventSize });
-  if (!storable.ok) return { ok: false, reason: storable.detail ?? storable.reason };
   return { ok: true, value: shape.value };
 }
 
+/** Store one batch: each line is new, a duplicate (stored, earlier in the file or in this batch) or rejected. */
 async function storeBatch(
   batch: readonly Pending[],
-  deps: ImportDeps,
+  deps: ImportDeps & { verified: VerifiedPairs; maxEventSize: number | undefined },
   summary: ImportSummary,
   reject: (line: number, reason: string) => void,
 ): Promise<void> {
-  const known = await deps.existing(batch.map((p) => p.event.id));
-  const fresh = batch.filter((p) => !known.has(p.event.id));
-  const flags = await deps.verify(fresh.map((p) => p.event));
-  const valid: NostrEvent[] = [];
-  fresh.forEach((p, i) => {
-    if (flags[i] === 1) valid.push(p.event);
-    else reject(p.line, 'invalid id or signature');
+  const { verified } = deps;
+  // ids proven earlier in the file are stored already: no lookup for them
+  const earlier = new Set(batch.filter((p) => verified.hasId(p.event.id)).map((p) => p.event.id));
+  const stored = await deps.existing([...new Set(batch.map((p) => p.event.id))].filter((id) => !earlier.has(id)));
+  const verdicts = await proveCopies(
+    batch.map((p) => p.event),
+    {
+      verified,
+      storedSig: (id) => stored.get(id) ?? undefined,
+      verify: deps.verify,
+      ...(deps.maxEventSize === undefined ? {} : { maxEventSize: deps.maxEventSize }),
+    },
+  );
+  const fresh = new Map<string, NostrEvent>();
+  const known = new Set<string>();
+  batch.forEach((p, i) => {
+    const reason = verdicts[i];
+    const id = p.event.id;
+    if (reason !== undefined) reject(p.line, reason);
+    else if (stored.has(id) && !known.has(id)) known.add(id);
+    else if (earlier.has(id) || stored.has(id) || fresh.has(id)) summary.duplicates += 1;
+    else fresh.set(id, p.event);
   });
   summary.duplicates += known.size;
-  summary.inserted += await deps.store(valid, [...known]);
+  summary.inserted += await deps.store([...fresh.values()], [...known]);
 }

@@ -6,7 +6,6 @@ import { useTestDatabase } from '../../testing/vitest/db.js';
 import { deleteOrphanEvents, refreshAllStatistics, refreshView } from './maintenance.js';
 import {
   deleteServiceState,
-  findExistingEventIds,
   findStoredSightings,
   getServiceState,
   insertEventRelays,
@@ -55,7 +54,6 @@ describe('store', () => {
     expect(await insertEventRelays(db.sql, [{ eventId: h(1), relayUrl: r.url, seenAt: 10 }])).toBe(1);
     const rows = [6, 7, 8].map((n) => ({ event: event(n), relay: relay(9), seenAt: 20 }));
     expect(await insertEventRelaysCascade(db.sql, [...rows, ...rows], { batchSize: 2 })).toBe(3);
-    expect(await findExistingEventIds(db.sql, [h(6), h(7), h(99)], { batchSize: 2 })).toEqual(new Set([h(6), h(7)]));
     const pairs = [
       { eventId: h(6), relayUrl: relay(9).url },
       { eventId: h(7), relayUrl: relay(1).url },
@@ -64,6 +62,10 @@ describe('store', () => {
     expect(await findStoredSightings(db.sql, pairs, { batchSize: 2 })).toEqual({
       events: new Set([h(6), h(7)]),
       sightings: new Set([sightingKey(h(6), relay(9).url)]),
+      sigs: new Map([
+        [h(6), event(6).sig],
+        [h(7), event(7).sig],
+      ]),
     });
   });
 

@@ -300,12 +300,24 @@ describe('messagePrefix and reasonOfRefusal', () => {
   });
   it('unknown, missing or leading-colon prefixes give undefined', () => {
     expect(messagePrefix('whatever: x')).toBeUndefined();
-    expect(messagePrefix('POW: x')).toBeUndefined();
-    expect(messagePrefix(' pow: x')).toBeUndefined();
     expect(messagePrefix('pow difficulty 20')).toBeUndefined();
     expect(messagePrefix('')).toBeUndefined();
     expect(messagePrefix(':pow')).toBeUndefined();
     expect(messagePrefix(': blocked')).toBeUndefined();
+  });
+  it('finds the prefix behind decoration, as real relays send it', () => {
+    // strfry prefixes every CLOSED reason with "ERROR: "
+    expect(messagePrefix('ERROR: auth-required: requested filter requires authentication')).toBe('auth-required');
+    expect(messagePrefix('ERROR: bad req: too many filters')).toBe('error');
+    expect(messagePrefix('error: rate-limited: slow down')).toBe('rate-limited');
+    expect(messagePrefix('POW: x')).toBe('pow');
+    expect(messagePrefix(' blocked: x')).toBe('blocked');
+    expect(messagePrefix('notice: whatever: restricted: x')).toBe('restricted');
+    // only three leading words are read, and only words directly followed by a colon
+    expect(messagePrefix('a: b: c: blocked: x')).toBeUndefined();
+    expect(messagePrefix('the relay said blocked: x')).toBeUndefined();
+    expect(reasonOfRefusal('ERROR: auth-required: requested filter requires authentication')).toBe('auth-required');
+    expect(reasonOfRefusal('ERROR: restricted: payment required')).toBe('payment-required');
   });
   it('reasonOfRefusal maps prefixes and wording to probe reasons', () => {
     expect(reasonOfRefusal('auth-required: we only serve our members')).toBe('auth-required');

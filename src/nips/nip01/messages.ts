@@ -50,16 +50,31 @@ const PREFIXES = new Set<string>([
   'error',
   'mute',
 ]);
+const LEADING_WORD = /^\s*([A-Za-z][A-Za-z-]*):/;
 const HEX = /^[0-9a-f]*$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 const MAX_SUBID = 256;
 
-/** The machine-readable prefix of an OK/CLOSED message (`"pow: difficulty 20"` → `pow`), if it has a known one. */
+/**
+ * The machine-readable prefix of an OK/CLOSED/NOTICE message (`"pow: difficulty 20"` → `pow`), if it has a known
+ * one. Real relays decorate it: strfry sends every CLOSED reason as `ERROR: auth-required: …`, others write the
+ * prefix in capitals. So up to three leading `word:` segments are read, case-insensitively, and the first known
+ * prefix other than the generic `error` wins (`error` only when no other follows).
+ */
 export function messagePrefix(message: string): MessagePrefix | undefined {
-  const colon = message.indexOf(':');
-  if (colon <= 0) return undefined;
-  const p = message.slice(0, colon);
-  return PREFIXES.has(p) ? (p as MessagePrefix) : undefined;
+  let generic: MessagePrefix | undefined;
+  let rest = message;
+  for (let i = 0; i < 3; i += 1) {
+    const m = LEADING_WORD.exec(rest);
+    if (!m) break;
+    const word = (m[1] as string).toLowerCase();
+    if (PREFIXES.has(word)) {
+      if (word !== 'error') return word as MessagePrefix;
+      generic = 'error';
+    }
+    rest = rest.slice(m[0].length);
+  }
+  return generic;
 }
 
 /** The probe reason a refusal (CLOSED, OK false, NEG-ERR) stands for, from its prefix and wording. */

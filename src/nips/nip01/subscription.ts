@@ -20,6 +20,8 @@ export interface SubscribeOpts {
   readonly idleTimeoutMs?: number;
   /** Events waiting unconsumed before the socket is paused; default 1,000. */
   readonly highWaterMark?: number;
+  /** End as `too-large` once the relay has sent more events than this (matching the filters or not). */
+  readonly maxReceived?: number;
   /** Authenticate and retry once when the relay answers `auth-required` (needs a signer); default true. */
   readonly auth?: boolean;
   readonly signal?: AbortSignal;
@@ -120,6 +122,11 @@ export class Subscription implements AsyncIterable<NostrEvent>, AsyncDisposable 
 
   private push(event: NostrEvent): void {
     this.stats.received += 1;
+    const max = this.opts.maxReceived;
+    if (max !== undefined && this.stats.received > max) {
+      this.finish(fail('too-large', `the relay sent more than ${max} events for one subscription`));
+      return;
+    }
     if (!matchFilters(this.filters, event)) {
       this.stats.unmatched += 1;
       return;
@@ -138,7 +145,10 @@ export class Subscription implements AsyncIterable<NostrEvent>, AsyncDisposable 
     if (messagePrefix(message) === 'auth-required' && canAuth) {
       this.authTried = true;
       const signal = this.opts.signal;
-      const authed = await authenticate(this.conn, signal ? { signal } : {});
+      // a signer that throws (a key store gone) fails this subscription, never the process
+      const authed = await authenticate(this.conn, signal ? { signal } : {}).catch((err: unknown) =>
+        fail('auth-required', `AUTH could not be signed: ${(err as Error).message}`),
+      );
       if (this.outcome) return;
       if (authed.ok) return this.sendReq();
       return this.finish(fail(authed.reason, authed.detail));

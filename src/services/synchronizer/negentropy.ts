@@ -5,39 +5,58 @@
  * missing ids fetched in batches; and the enumeration of a dense second (reconcile against nothing).
  */
 import type { NostrEvent } from '../../models/event.js';
-import { fail, ok } from '../../models/result.js';
+import { ok } from '../../models/result.js';
 import type { RelayConnection } from '../../nips/nip01/connection.js';
 import type { Filter } from '../../nips/nip01/filter.js';
 import { negentropyStorageOf, reconcileWithRelay } from '../../nips/nip77/reconcile.js';
-import type { ProbeResult } from '../../utils/net/reasons.js';
+import type { ProbeReason, ProbeResult } from '../../utils/net/reasons.js';
 import type { PageFetcher, SecondEnumerator } from './windows.js';
 
 const ID_BATCH = 200;
 
-/** Fetch `ids` in batches; fails when the relay stops handing them over. */
+/**
+ * Fetch `ids` in batches. An id the relay does not hand over is asked once more, in a batch no larger than the
+ * relay's last answer (so a relay that caps answers below the batch is not mistaken for one that withholds); left
+ * out twice, it is `unserved`: strfry lists restricted kinds in a reconciliation and then leaves them out of the
+ * answer. Counted, never waited for.
+ */
 export async function fetchIds(
   fetch: PageFetcher,
   ids: Iterable<string>,
   emit: (events: NostrEvent[]) => Promise<void>,
   signal: AbortSignal,
   batch = ID_BATCH,
-): Promise<ProbeResult<{ requests: number; events: number }>> {
+): Promise<ProbeResult<{ requests: number; events: number; unserved: number }>> {
   const missing = new Set(ids);
+  const askedOnce = new Set<string>();
+  let size = batch;
   let requests = 0;
   let events = 0;
-  // ask for the missing ids until none is left; a relay may cap each answer below the batch
+  let unserved = 0;
+  // ids asked once and left out stay at the front of `missing`, so they are asked again first
   while (missing.size > 0) {
     requests += 1;
     const next: string[] = [];
-    for (const id of missing) if (next.push(id) >= batch) break;
+    for (const id of missing) if (next.push(id) >= size) break;
     const page = await fetch({ ids: next }, signal);
     if (!page.ok) return page;
     const fresh = page.value.filter((e) => missing.delete(e.id));
-    if (fresh.length === 0) return fail('invalid', `the relay withheld ${missing.size} ids it listed`);
-    events += fresh.length;
-    await emit(fresh);
+    if (fresh.length > 0) {
+      events += fresh.length;
+      await emit(fresh);
+      if (fresh.length < next.length) size = fresh.length;
+    }
+    for (const id of next) {
+      if (!missing.has(id)) continue;
+      if (askedOnce.has(id)) {
+        missing.delete(id);
+        unserved += 1;
+      } else {
+        askedOnce.add(id);
+      }
+    }
   }
-  return ok({ requests, events });
+  return ok({ requests, events, unserved });
 }
 
 /** A second enumerator over `conn`: undefined (so the second is reported) when negentropy fails. */
@@ -45,9 +64,9 @@ export function negentropyEnumerator(conn: RelayConnection, fetch: PageFetcher):
   return async (_second, filter, signal) => {
     const r = await reconcileWithRelay(conn, filter, [], { signal });
     if (!r.ok) return undefined;
-    const out: NostrEvent[] = [];
-    const got = await fetchIds(fetch, r.value.need, async (events) => void out.push(...events), signal);
-    return got.ok ? out : undefined;
+    const events: NostrEvent[] = [];
+    const got = await fetchIds(fetch, r.value.need, async (page) => void events.push(...page), signal);
+    return got.ok ? { events, unserved: got.value.unserved } : undefined;
   };
 }
 
@@ -55,6 +74,13 @@ export function negentropyEnumerator(conn: RelayConnection, fetch: PageFetcher):
 export interface HeldSet {
   readonly timestamps: readonly number[];
   readonly ids: Buffer;
+}
+
+/** The held set of `items` (deduplicated by id), ordered as the database orders it: created_at, then id. */
+export function heldSetOf(items: readonly { readonly created_at: number; readonly id: string }[]): HeldSet {
+  const byId = new Map(items.map((e) => [e.id, e.created_at]));
+  const sorted = [...byId].sort(([a, at], [b, bt]) => at - bt || (a < b ? -1 : a > b ? 1 : 0));
+  return { timestamps: sorted.map(([, t]) => t), ids: Buffer.from(sorted.map(([id]) => id).join(''), 'hex') };
 }
 
 /** What a negentropy walk of a span did. */
@@ -72,8 +98,14 @@ export interface NegentropyReport {
   blocked: number;
   /** Windows narrowed because they held or lacked more ids than the walk keeps at once (`maxHeld`, `maxNeed`). */
   narrowed: number;
-  /** Why it stopped before `until` (the caller falls back to REQ windows from `reachedUntil + 1`). */
-  failure?: string;
+  /** Ids the relay listed but did not serve (withheld from this reader). */
+  unserved: number;
+  /**
+   * Why it stopped before `until`. `negentropy`: the reconciliation failed, and the caller may walk the rest
+   * with REQ windows from `reachedUntil + 1`; `req`: the REQ walk of a window failed, which a second walk of the
+   * same window in the same cycle would not mend.
+   */
+  failure?: { readonly stage: 'negentropy' | 'req'; readonly reason: ProbeReason; readonly detail: string };
 }
 
 /** How to walk a span with negentropy. */
@@ -88,10 +120,12 @@ export interface NegentropyWalkOpts {
   readonly signal: AbortSignal;
   readonly initialSpan?: number;
   /**
-   * Walk [since, until] with REQ pages: the events it found, or undefined when it stopped. Used for a window where
-   * we hold nothing from the relay, which negentropy could only answer with the list of every id in it.
+   * Walk [since, until] with REQ pages: how many events it found, or why it stopped. Used for a window where we
+   * hold nothing from the relay, which negentropy could only answer with the list of every id in it. When it
+   * also returns what it saw (`seen`), the window is then reconciled against that: on a relay that withholds
+   * events from us this lists them (counted as unserved) and fetches anything the REQ walk could not prove.
    */
-  readonly plain?: (since: number, until: number) => Promise<number | undefined>;
+  readonly plain?: (since: number, until: number) => Promise<ProbeResult<{ events: number; seen?: HeldSet }>>;
   /**
    * Memory bounds of one relay's walk. A window holding more than `maxHeld` items (default 1,000) is reconciled in
    * parts of at most that many, each ending before the second of the next item (a second holding more is one part,
@@ -120,6 +154,7 @@ export async function negentropyWalk(
     skipped: 0,
     blocked: 0,
     narrowed: 0,
+    unserved: 0,
   };
   const maxHeld = o.maxHeld ?? 1_000;
   const maxNeed = o.maxNeed ?? 20_000;
@@ -128,9 +163,12 @@ export async function negentropyWalk(
   // held items of [s, pending.until] not reconciled yet (from index `from` on), left over from a window too large
   // to reconcile at once
   let pending: { until: number; set: HeldSet; from: number } | undefined;
+  // a window walked with REQ pages and now reconciled against what that walk saw: its end and that set
+  let verifying: { until: number; seen: HeldSet } | undefined;
   while (s <= o.until && !o.signal.aborted) {
-    let u = pending?.until ?? Math.min(o.until, s + span - 1);
-    const set = pending?.set ?? (await o.held(s, u));
+    if (verifying && s > verifying.until) verifying = undefined;
+    let u = pending?.until ?? Math.min(o.until, verifying?.until ?? o.until, s + span - 1);
+    const set = pending?.set ?? (verifying ? slice(verifying.seen, s, u) : await o.held(s, u));
     const from = pending?.from ?? 0;
     pending = undefined;
     let to = set.timestamps.length;
@@ -148,17 +186,21 @@ export async function negentropyWalk(
       u = Math.max(s, cut - 1);
     }
     const held = to - from;
-    if (held === 0 && o.plain) {
+    if (held === 0 && o.plain && !verifying) {
       // every id would be missing: REQ pages carry the events themselves, and no list of ids waits meanwhile
       // (with all 50 relays of the ingest benchmark listing their whole history that way: 1.3 GB)
       const found = await o.plain(s, u);
-      if (found === undefined) {
-        report.failure = 'the REQ walk of a window with nothing held stopped';
+      if (!found.ok) {
+        report.failure = { stage: 'req', reason: found.reason, detail: found.detail ?? '' };
         return report;
+      }
+      if (found.value.seen) {
+        verifying = { until: u, seen: found.value.seen };
+        continue;
       }
       report.windows += 1;
       report.reachedUntil = u;
-      if (found === 0) span *= 2;
+      if (found.value.events === 0) span *= 2;
       s = u + 1;
       continue;
     }
@@ -171,7 +213,7 @@ export async function negentropyWalk(
         pending = undefined;
         continue;
       }
-      report.failure = `${r.reason}: ${r.detail ?? ''}`;
+      report.failure = { stage: 'negentropy', reason: r.reason, detail: r.detail ?? '' };
       return report;
     }
     report.requests += r.value.rounds;
@@ -181,14 +223,15 @@ export async function negentropyWalk(
       pending = undefined;
       continue;
     }
-    report.skipped += held - r.value.have.length;
+    if (!verifying) report.skipped += held - r.value.have.length;
     const got = await fetchIds(fetch, r.value.need, o.emit, o.signal);
     if (!got.ok) {
-      report.failure = `${got.reason}: ${got.detail ?? ''}`;
+      report.failure = { stage: 'req', reason: got.reason, detail: got.detail ?? '' };
       return report;
     }
     report.requests += got.value.requests;
     report.fetched += got.value.events;
+    report.unserved += got.value.unserved;
     report.windows += 1;
     report.reachedUntil = u;
     o.windowDone(u);
@@ -196,4 +239,14 @@ export async function negentropyWalk(
     s = u + 1;
   }
   return report;
+}
+
+/** The items of `set` in [since, until]. */
+function slice(set: HeldSet, since: number, until: number): HeldSet {
+  const ts = set.timestamps;
+  let from = 0;
+  while (from < ts.length && (ts[from] as number) < since) from += 1;
+  let to = from;
+  while (to < ts.length && (ts[to] as number) <= until) to += 1;
+  return { timestamps: ts.slice(from, to), ids: set.ids.subarray(from * 32, to * 32) };
 }

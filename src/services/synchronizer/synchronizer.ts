@@ -67,6 +67,23 @@ export function priorityUrls(
   return [...out];
 }
 
+/**
+ * Await every one of `work`, aborting `tasks` as soon as one fails so the others end early; then rethrow the
+ * first failure. Nothing is left running when it returns.
+ */
+async function settleAll(tasks: AbortController, work: readonly (Promise<unknown> | undefined)[]): Promise<void> {
+  const settled = await Promise.allSettled(
+    work.map((w) =>
+      w?.catch((err: unknown) => {
+        tasks.abort();
+        throw err;
+      }),
+    ),
+  );
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** Build the synchronizer service. */
 export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerConfig): Service {
   const owner = deps.owner ?? leaseOwner();
@@ -87,8 +104,12 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
       if (removed > 0) log.info('cursors_cleaned', { removed });
     },
     async cycle(outer) {
+      // the cycle's tasks end with it: at its deadline, on shutdown, or when a pass fails
       using deadline = withDeadline(config.timeouts.max_duration * 1000, outer);
-      const signal = deadline.signal;
+      const tasks = new AbortController();
+      const stopTasks = () => tasks.abort();
+      deadline.signal.addEventListener('abort', stopTasks, { once: true });
+      const signal = tasks.signal;
       const end = (config.processing.until ?? now()) - config.processing.end_lag;
       const writer = createEventWriter({
         sql: deps.sql,
@@ -131,10 +152,15 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
           });
           if (relays.length === 0) return;
           relaysSeen += relays.length;
+          // a relay's failure is that relay's outcome (syncRelay stores it), never the cycle's
           await Promise.all(
             relays.map((r) =>
               (limiters.get(r.network) as Limiter)(async () => {
-                if ((await syncRelay(r, end, d, signal)).complete) caughtUp.push(r);
+                const result = await syncRelay(r, end, d, signal).catch((err: unknown) => {
+                  log.warn('relay_task_failed', { relay: r.url, error: (err as Error).message });
+                  return { complete: false };
+                });
+                if (result.complete) caughtUp.push(r);
               }),
             ),
           );
@@ -145,8 +171,9 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
       const slots = networks.reduce((n, net) => n + config.networks[net].max_tasks, 0);
       try {
         if (networks.length > 0) {
-          // priority relays have their own share, so a large relay set never delays them
-          await Promise.all([
+          // priority relays have their own share, so a large relay set never delays them; when one pass fails
+          // the other is stopped and awaited before the leases go
+          await settleAll(tasks, [
             priority.length > 0
               ? pass(
                   limiters(() => config.processing.priority_max_tasks),
@@ -169,6 +196,7 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
           log.info('tail_ended', { relays: tailed.length, received });
         }
       } finally {
+        deadline.signal.removeEventListener('abort', stopTasks);
         // the batch in progress commits even on shutdown: what was received is kept
         try {
           await writer.flush();

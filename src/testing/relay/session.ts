@@ -102,6 +102,7 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
     }
     if (mis().garbage) for (const g of GARBAGE_FRAMES) ws.send(g);
     if (mis().oversizedBytes) send(['NOTICE', 'x'.repeat(mis().oversizedBytes ?? 0)]);
+    if (mis().floodCopies) return void flood(subId, mis().floodCopies ?? 0);
     const events = ctx.store.query(servedFilters(filters, ctx), ctx.maxLimit);
     const closeAfter = mis().closeAfter;
     let n = 0;
@@ -109,12 +110,27 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
       if (closeAfter !== undefined && n >= closeAfter) return void socket.destroy();
       const out = mis().invalidSignatures
         ? { ...event, sig: event.sig.replace(/^./, event.sig[0] === '0' ? '1' : '0') }
-        : event;
+        : mis().forgeContent
+          ? forged(event)
+          : event;
       send(['EVENT', mis().wrongSubId ? `${subId}x` : subId, out]);
       n += 1;
     }
     if (!mis().noEose) send(['EOSE', subId]);
     subs.set(subId, filters);
+  }
+
+  // forged copies of the stored events, sent in slices so the process (the test's own) keeps running meanwhile
+  async function flood(subId: string, copies: number): Promise<void> {
+    const all = ctx.store.query([{}], Number.POSITIVE_INFINITY);
+    for (let i = 0; i < copies && all.length > 0 && ws.readyState === ws.OPEN; i++) {
+      send(['EVENT', subId, forged(all[i % all.length] as NostrEvent)]);
+      if (i % 500 === 499) {
+        do await new Promise((r) => setTimeout(r, ws.bufferedAmount > 1 << 22 ? 10 : 0));
+        while (ws.bufferedAmount > 1 << 22 && ws.readyState === ws.OPEN);
+      }
+    }
+    if (ws.readyState === ws.OPEN) send(['EOSE', subId]);
   }
 
   function onAuth(event: NostrEvent): void {
@@ -173,4 +189,9 @@ function servedFilters(filters: readonly Filter[], ctx: RelayContext): Filter[] 
     if (effective !== undefined && !ctx.misbehave.ignoreLimit) served.limit = effective;
     return served;
   });
+}
+
+/** The event with altered content under its own id and signature. */
+function forged(event: NostrEvent): NostrEvent {
+  return { ...event, content: `${event.content} (forged)` };
 }

@@ -19,6 +19,10 @@ export interface Misbehaviour {
   readonly wrongSubId?: boolean;
   /** Send events with a tampered signature. */
   readonly invalidSignatures?: boolean;
+  /** Send events with altered content under their own id and signature (a forger claiming known events). */
+  readonly forgeContent?: boolean;
+  /** Answer every REQ with this many forged copies of the stored events (ignoring the filter), then EOSE. */
+  readonly floodCopies?: number;
   /** Drop the TCP connection after sending this many events of a REQ. */
   readonly closeAfter?: number;
   /** Never send EOSE. */
