@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // global.gc in every test worker: the deadline tests force collections while a deadline is pending
+    execArgv: ['--expose-gc'],
   },
 });

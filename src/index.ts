@@ -15,4 +15,5 @@ export * from './core/logger.js';
 export * from './core/metrics.js';
 export * from './core/runner.js';
 export * from './models/index.js';
+export * from './utils/deadline.js';
 export * from './utils/verifier/pool.js';

@@ -2,6 +2,7 @@
  * runService: the one loop that owns timing, failure counting, metrics and the catch-all boundary of every
  * service (spec 04, "The service loop").
  */
+import { sleep } from '../utils/deadline.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 
@@ -76,7 +77,7 @@ async function runLoop(service: Service, opts: RunOpts): Promise<number> {
       log.error('service_stopping', { reason: 'max_consecutive_failures', failures });
       return 1;
     }
-    await wait(Math.max(0, opts.intervalSec - elapsed) * 1000, opts.signal);
+    await sleep(Math.max(0, opts.intervalSec - elapsed) * 1000, opts.signal);
   }
   log.info('service_stopped', { clean: !graceExpired });
   return graceExpired ? 1 : 0;
@@ -147,20 +148,4 @@ function raceGrace(work: Promise<void>, stop: AbortSignal, graceMs: number): Pro
 /** The cycle ignored the stop request for longer than the grace period. */
 export class GraceExpiredError extends Error {
   override name = 'GraceExpiredError';
-}
-
-function wait(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -1,5 +1,6 @@
 /** NIP-45 COUNT as a client. */
 import { fail, ok } from '../models/result.js';
+import { withDeadline } from '../utils/deadline.js';
 import type { ProbeResult } from '../utils/net/reasons.js';
 import type { RelayConnection } from './nip01/connection.js';
 import type { Filter } from './nip01/filter.js';
@@ -23,11 +24,12 @@ export function countEvents(
   filters: readonly Filter[],
   opts: CountOpts = {},
 ): Promise<ProbeResult<CountAnswer>> {
-  const deadline = AbortSignal.timeout(opts.timeoutMs ?? 10_000);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+  const deadline = withDeadline(opts.timeoutMs ?? 10_000, opts.signal);
+  const signal = deadline.signal;
   const subId = conn.nextSubId('count');
   return new Promise((resolve) => {
     const done = (r: ProbeResult<CountAnswer>): void => {
+      deadline.clear();
       signal.removeEventListener('abort', onAbort);
       conn.unroute(subId);
       resolve(r);

@@ -21,7 +21,7 @@ describe('layer rule', () => {
   it('detects imports that point up or sideways', () => {
     const files: SourceFile[] = [
       { path: 'models/a.ts', source: "import { x } from '../core/b.js';" },
-      { path: 'core/b.ts', source: "import type { Y } from '../utils/c.js';\nimport { m } from '../models/a.js';" },
+      { path: 'core/b.ts', source: "import type { Y } from '../nips/d.js';\nimport { m } from '../utils/c.js';" },
       { path: 'utils/c.ts', source: "export { z } from '../nips/d.js';" },
       { path: 'services/finder/f.ts', source: "import { v } from '../validator/v.js';\nimport '../../nips/d.js';" },
       { path: 'nips/d.ts', source: "const lazy = await import('../services/finder/f.js');" },
@@ -31,7 +31,7 @@ describe('layer rule', () => {
     const found = findLayerViolations(files).map((v) => `${v.from} -> ${v.to}`);
     expect(found).toEqual([
       'models/a.ts -> core/b.js',
-      'core/b.ts -> utils/c.js',
+      'core/b.ts -> nips/d.js',
       'utils/c.ts -> nips/d.js',
       'services/finder/f.ts -> services/validator/v.js',
       'nips/d.ts -> services/finder/f.js',

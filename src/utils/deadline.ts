@@ -13,6 +13,34 @@ export interface Deadline extends Disposable {
   clear(): void;
 }
 
+/**
+ * The deadlines waiting on each parent signal. A parent gets one listener however many deadlines hang on it
+ * (a cycle's signal may carry hundreds at once, past EventTarget's listener warning); clearing a deadline
+ * only removes it from the set.
+ */
+const children = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Call `fn` when `parent` aborts; the returned function stops that. */
+function onParentAbort(parent: AbortSignal, fn: () => void): () => void {
+  let waiting = children.get(parent);
+  if (!waiting) {
+    const set = new Set<() => void>();
+    children.set(parent, set);
+    parent.addEventListener(
+      'abort',
+      () => {
+        children.delete(parent);
+        for (const f of set) f();
+      },
+      { once: true },
+    );
+    waiting = set;
+  }
+  const set = waiting;
+  set.add(fn);
+  return () => void set.delete(fn);
+}
+
 /** The longest delay `setTimeout` takes (about 24.8 days); longer deadlines re-arm in steps. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -24,24 +52,23 @@ export function deadlineReason(ms: number): DOMException {
 /**
  * A deadline of `ms` milliseconds (never, when not finite), aborting early when `parent` aborts (with the
  * parent's reason). The timer is strongly referenced until it fires, `clear()` is called or the handle is
- * disposed; clearing also removes the listener on `parent`, so long-lived parents collect no listeners.
+ * disposed; clearing also detaches it from `parent`, so long-lived parents collect nothing.
  */
 export function withDeadline(ms: number, parent?: AbortSignal): Deadline {
   const controller = new AbortController();
   const due = Date.now() + Math.max(0, ms);
   let timer: NodeJS.Timeout | undefined;
+  let detach: (() => void) | undefined;
   const clear = (): void => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    parent?.removeEventListener('abort', onParent);
+    detach?.();
+    detach = undefined;
   };
   const abort = (reason: unknown): void => {
     clear();
     controller.abort(reason);
   };
-  function onParent(): void {
-    abort(parent?.reason);
-  }
   const arm = (): void => {
     const left = due - Date.now();
     if (left > MAX_TIMER_MS) timer = setTimeout(arm, MAX_TIMER_MS);
@@ -50,7 +77,7 @@ export function withDeadline(ms: number, parent?: AbortSignal): Deadline {
   if (parent?.aborted) controller.abort(parent.reason);
   else {
     if (Number.isFinite(ms)) arm();
-    parent?.addEventListener('abort', onParent, { once: true });
+    if (parent) detach = onParentAbort(parent, () => abort(parent.reason));
   }
   return { signal: controller.signal, clear, [Symbol.dispose]: clear };
 }

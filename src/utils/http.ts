@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { detectNetwork } from '../models/network.js';
 import { fail, ok } from '../models/result.js';
+import { withDeadline } from './deadline.js';
 import { type ProbeResult, reasonOfError } from './net/reasons.js';
 import { guardedLookup, isLocalAddress, type Resolver } from './net/resolve.js';
 
@@ -75,9 +76,8 @@ export async function fetchBounded(url: string, opts: FetchBoundedOpts): Promise
   }
   const target = checkTarget(current, opts);
   if (!target.ok) return target;
-  const signals = [AbortSignal.timeout(opts.timeoutMs ?? 10_000)];
-  if (opts.signal) signals.push(opts.signal);
-  const signal = AbortSignal.any(signals);
+  using deadline = withDeadline(opts.timeoutMs ?? 10_000, opts.signal);
+  const signal = deadline.signal;
   const maxRedirects = opts.maxRedirects ?? 3;
   for (let redirects = 0; ; redirects++) {
     const hop = await requestOnce(current, opts, signal);

@@ -1,4 +1,5 @@
 /** Retry with exponential backoff and jitter, for transient database failures only. */
+import { sleep } from '../../utils/deadline.js';
 import { isTransientDbError } from './errors.js';
 
 /** How to retry. Delays double from `initialDelayMs` up to `maxDelayMs`, with ±50 % jitter. */
@@ -23,26 +24,7 @@ export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOpts): Promi
       const base = Math.min(opts.maxDelayMs, opts.initialDelayMs * 2 ** (attempt - 1));
       const delay = Math.round(base * (0.5 + Math.random()));
       opts.onRetry?.(err, attempt, delay);
-      await sleep(delay, opts.signal);
+      if (!(await sleep(delay, opts.signal))) throw opts.signal?.reason;
     }
   }
-}
-
-/** Wait `ms`, or less when the signal aborts (then reject with its reason). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

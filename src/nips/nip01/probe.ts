@@ -4,6 +4,7 @@
  * A NOTICE alone or non-JSON frames are `not-nostr`; silence is `timeout`.
  */
 import { fail, ok } from '../../models/result.js';
+import { withDeadline } from '../../utils/deadline.js';
 import type { ProbeResult } from '../../utils/net/reasons.js';
 import { type ConnectOpts, connectRelay } from './connection.js';
 import { subscribe } from './subscription.js';
@@ -24,8 +25,8 @@ export async function checkSpeaksNostr(
   opts: ConnectOpts & { readonly timeoutMs?: number },
 ): Promise<ProbeResult<RelayCheck>> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const deadline = AbortSignal.timeout(timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+  using deadline = withDeadline(timeoutMs, opts.signal);
+  const signal = deadline.signal;
   const opened = await connectRelay(url, { ...opts, connectTimeoutMs: opts.connectTimeoutMs ?? timeoutMs, signal });
   if (!opened.ok) return opened;
   await using conn = opened.value;

@@ -1,6 +1,7 @@
 /** Publishing events (NIP-01 EVENT/OK), with NIP-42 authentication and NIP-13 proof of work on demand. */
 import type { NostrEvent } from '../../models/event.js';
 import { fail, ok } from '../../models/result.js';
+import { withDeadline } from '../../utils/deadline.js';
 import type { ProbeResult } from '../../utils/net/reasons.js';
 import { demandedDifficulty, signWithPow } from '../nip13.js';
 import { authenticate } from '../nip42.js';
@@ -67,8 +68,8 @@ async function sendOnce(
   event: NostrEvent,
   opts: PublishOpts,
 ): Promise<ProbeResult<PublishAnswer>> {
-  const deadline = AbortSignal.timeout(opts.timeoutMs ?? 10_000);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+  using deadline = withDeadline(opts.timeoutMs ?? 10_000, opts.signal);
+  const signal = deadline.signal;
   const waiting = conn.waitForOk(event.id, signal);
   if (!conn.send(['EVENT', event])) return fail('closed', 'the connection is closed');
   const answer = await waiting;

@@ -6,6 +6,7 @@
 import { Resolver as DnsResolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { getDomain } from 'tldts';
+import { withDeadline } from '../../utils/deadline.js';
 import { reasonOfError } from '../../utils/net/reasons.js';
 import { type CheckResult, checkFailed, checkOk } from './types.js';
 
@@ -93,8 +94,8 @@ export const DEFAULT_DNS_TIMEOUT_MS = 10_000;
 
 /** Look up the DNS records of a clearnet host (or the PTR of an IP literal); never throws for network trouble. */
 export async function checkDns(host: string, opts: DnsCheckOpts = {}): Promise<CheckResult<DnsData>> {
-  const deadline = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_DNS_TIMEOUT_MS);
-  const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
+  using deadline = withDeadline(opts.timeoutMs ?? DEFAULT_DNS_TIMEOUT_MS, opts.signal);
+  const signal = deadline.signal;
   const lookups = opts.lookups ?? createDnsLookups();
   const name = host
     .replace(/^\[(.*)\]$/, '$1')

@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import ngeohash from 'ngeohash';
+import { withDeadline } from '../../utils/deadline.js';
 import type { CityRecord, GeoReaders } from '../../utils/geoip.js';
 import { reasonOfError } from '../../utils/net/reasons.js';
 import { type Resolver, resolveGuarded } from '../../utils/net/resolve.js';
@@ -105,8 +106,8 @@ export async function resolveHost(host: string, opts: ResolveHostOpts = {}): Pro
     .toLowerCase();
   const family = isIP(name);
   if (family !== 0) return { ok: true, v4: family === 4 ? [name] : [], v6: family === 6 ? [name] : [] };
-  const deadline = AbortSignal.timeout(opts.timeoutMs ?? 10_000);
-  const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
+  using deadline = withDeadline(opts.timeoutMs ?? 10_000, opts.signal);
+  const signal = deadline.signal;
   try {
     const resolved = await abortable(
       resolveGuarded(name, {

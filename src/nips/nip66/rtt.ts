@@ -4,6 +4,7 @@
  * then seen coming back for a subscription on its id). An open failure fails read and write too.
  */
 import type { NostrEvent } from '../../models/event.js';
+import { withDeadline } from '../../utils/deadline.js';
 import { type ConnectOpts, connectRelay, type RelayConnection } from '../nip01/connection.js';
 import { publishEvent } from '../nip01/publish.js';
 import { subscribe } from '../nip01/subscription.js';
@@ -81,11 +82,6 @@ export async function checkRtt(url: string, opts: RttOpts): Promise<RttResult> {
   };
 }
 
-function phaseSignal(timeoutMs: number, signal: AbortSignal | undefined): AbortSignal {
-  const deadline = AbortSignal.timeout(timeoutMs);
-  return signal ? AbortSignal.any([signal, deadline]) : deadline;
-}
-
 async function readPhase(
   conn: RelayConnection,
   timeoutMs: number,
@@ -93,7 +89,8 @@ async function readPhase(
   signal: AbortSignal | undefined,
 ): Promise<Phase> {
   const started = clock();
-  const sub = subscribe(conn, [{ limit: 1 }], { signal: phaseSignal(timeoutMs, signal), idleTimeoutMs: timeoutMs });
+  using deadline = withDeadline(timeoutMs, signal);
+  const sub = subscribe(conn, [{ limit: 1 }], { signal: deadline.signal, idleTimeoutMs: timeoutMs });
   for await (const _ of sub) {
     const ms = Math.round(clock() - started);
     sub.close();
@@ -120,7 +117,9 @@ async function writePhase(
   const minPow = opts.minPow ?? 0;
   if (minPow > (opts.maxPow ?? 20)) return { ok: false, reason: `pow: difficulty ${minPow} above our limit` };
   const event: NostrEvent = minPow > 0 ? signWithPow(template, minPow, opts.signer) : opts.signer.sign(template);
-  const signal = phaseSignal(timeoutMs, opts.signal);
+  // one deadline for publishing and the echo: a relay that accepts the probe and never serves it ends here
+  using deadline = withDeadline(timeoutMs, opts.signal);
+  const signal = deadline.signal;
   // Subscribe to the probe's id first: ephemeral events are not stored, only delivered to live subscriptions.
   const echo = subscribe(conn, [{ ids: [event.id] }], { closeOnEose: false, signal, idleTimeoutMs: 0 });
   const seen = (async () => {

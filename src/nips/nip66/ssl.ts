@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { connect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
+import { withDeadline } from '../../utils/deadline.js';
 import { type ProbeReason, reasonOfError } from '../../utils/net/reasons.js';
 import { guardedLookup, isLocalAddress, type Resolver } from '../../utils/net/resolve.js';
 import { type CheckResult, checkFailed, checkOk } from './types.js';
@@ -55,8 +56,8 @@ export const DEFAULT_SSL_TIMEOUT_MS = 10_000;
 export async function checkSsl(host: string, port: number, opts: SslCheckOpts = {}): Promise<CheckResult<SslData>> {
   const bare = host.replace(/^\[(.*)\]$/, '$1');
   if (isIP(bare) !== 0 && !opts.allowLocal && isLocalAddress(bare)) return checkFailed('refused', {});
-  const deadline = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_SSL_TIMEOUT_MS);
-  const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
+  using deadline = withDeadline(opts.timeoutMs ?? DEFAULT_SSL_TIMEOUT_MS, opts.signal);
+  const signal = deadline.signal;
   if (signal.aborted) return checkFailed('timeout', {});
   const handshake = await connectTls(bare, port, opts, signal);
   if (!handshake.ok) return checkFailed(handshake.reason, {});

@@ -4,6 +4,7 @@
  */
 import { nip77 } from 'nostr-tools';
 import { fail, ok } from '../../models/result.js';
+import { withDeadline } from '../../utils/deadline.js';
 import type { ProbeResult } from '../../utils/net/reasons.js';
 import type { RelayConnection } from '../nip01/connection.js';
 import type { Filter } from '../nip01/filter.js';
@@ -75,14 +76,15 @@ export function reconcileWithRelay(
 ): Promise<ProbeResult<Reconciliation>> {
   const storage = items instanceof nip77.NegentropyStorageVector ? items : negentropyStorage(items);
   const neg = new nip77.Negentropy(storage, opts.frameSizeLimit ?? 60_000);
-  const deadline = AbortSignal.timeout(opts.timeoutMs ?? 60_000);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+  const deadline = withDeadline(opts.timeoutMs ?? 60_000, opts.signal);
+  const signal = deadline.signal;
   const subId = conn.nextSubId('neg');
   const have: string[] = [];
   const need: string[] = [];
   let rounds = 0;
   return new Promise((resolve) => {
     const done = (r: ProbeResult<Reconciliation>): void => {
+      deadline.clear();
       signal.removeEventListener('abort', onAbort);
       conn.unroute(subId);
       if (conn.open) conn.send(['NEG-CLOSE', subId]);

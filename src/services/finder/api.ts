@@ -8,11 +8,11 @@ import { insertCandidates } from '../../core/db/candidates.js';
 import { getServiceState, upsertServiceState } from '../../core/db/store.js';
 import { nowSeconds } from '../../core/service-deps.js';
 import { fail, ok, type Result } from '../../models/result.js';
+import { sleep } from '../../utils/deadline.js';
 import { fetchBounded } from '../../utils/http.js';
 import type { FinderConfig } from './config.js';
 import { type FinderDeps, storeOpts } from './deps.js';
 import { normalizeCandidates } from './extract.js';
-import { sleep } from './pacing.js';
 
 type SourceConfig = FinderConfig['api']['sources'][number];
 

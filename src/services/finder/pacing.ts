@@ -1,24 +1,4 @@
-/** Small timing helpers of the finder: an interruptible pause and a bounded worker pool. */
-
-/** Wait `ms`, or less if `signal` aborts first. Resolves true when the full wait elapsed. */
-export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  if (ms <= 0) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const done = (full: boolean): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(full);
-    };
-    const onAbort = (): void => {
-      done(false);
-    };
-    const timer = setTimeout(() => {
-      done(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+/** A bounded worker pool of the finder. */
 
 /**
  * Run `fn` over `items` with at most `limit` running at once, in order of start. `shouldStart` is asked before

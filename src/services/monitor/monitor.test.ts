@@ -87,13 +87,13 @@ describe('monitor', () => {
     });
     const [farmState] = await getServiceState(db.sql, 'monitor', 'checkpoint', farm.urls[0]);
     expect(farmState?.stateValue.capabilities).toEqual({
-      nip42: { advertised: true, observed: true },
+      nip42: { advertised: true, observed: true, detail: 'challenge on connect; AUTH accepted' },
       nip45: { advertised: false, observed: true },
       nip77: { advertised: false, observed: false, detail: 'NOTICE: error: unknown message NEG-OPEN' },
     });
     const [guardedState] = await getServiceState(db.sql, 'monitor', 'checkpoint', guarded.url);
     expect(guardedState?.stateValue.capabilities).toEqual({
-      nip42: { advertised: true, observed: true },
+      nip42: { advertised: true, observed: true, detail: 'challenge on connect; AUTH accepted' },
       nip45: { advertised: true, observed: true },
       nip77: { advertised: true, observed: true },
     });

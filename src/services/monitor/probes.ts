@@ -4,11 +4,13 @@
  * probe (how relays say "unknown message") ends it at once instead of waiting for the deadline.
  */
 import { type ConnectOpts, connectRelay, type RelayConnection } from '../../nips/nip01/connection.js';
+import { subscribe } from '../../nips/nip01/subscription.js';
 import type { RelayInfo } from '../../nips/nip11.js';
-import { authenticate } from '../../nips/nip42.js';
+import { answerChallenge } from '../../nips/nip42.js';
 import { countEvents } from '../../nips/nip45.js';
 import { reconcileWithRelay } from '../../nips/nip77/reconcile.js';
 import type { EventSigner } from '../../nips/signer.js';
+import { withDeadline } from '../../utils/deadline.js';
 
 /** One capability: whether NIP-11 lists it, and whether the relay did it (null: the socket never opened). */
 export interface Capability {
@@ -26,16 +28,76 @@ export interface Capabilities {
 
 type Observed = { observed: boolean; detail?: string };
 
-async function orNotice(conn: RelayConnection, probe: Promise<Observed>, timeoutMs: number): Promise<Observed> {
-  const stop = new AbortController();
-  const notice = conn
-    .waitForNotice(AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]))
-    .then((n): Observed | undefined =>
-      n === undefined ? undefined : { observed: false, detail: `NOTICE: ${n.slice(0, 120)}` },
-    );
-  const first = await Promise.race([probe, notice.then((n) => n ?? probe)]);
-  stop.abort();
-  return first;
+/**
+ * Kinds that relays commonly serve only to authenticated readers (direct messages and gift wraps; strfry's
+ * default `restrictedReadKinds`): asking for them provokes the challenge of a relay that does not send one
+ * on connect.
+ */
+export const RESTRICTED_PROBE_KINDS: readonly number[] = [4, 1059];
+
+/** Run `probe` under a deadline of `ms` whose signal also aborts once the probe returns (releasing its waiters). */
+async function bounded<T>(ms: number, probe: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const done = new AbortController();
+  using deadline = withDeadline(ms, done.signal);
+  try {
+    return await probe(deadline.signal);
+  } finally {
+    done.abort();
+  }
+}
+
+function orNotice(conn: RelayConnection, probe: Promise<Observed>, timeoutMs: number): Promise<Observed> {
+  return bounded(timeoutMs, (signal) => {
+    const notice = conn
+      .waitForNotice(signal)
+      .then((n): Observed | undefined =>
+        n === undefined ? undefined : { observed: false, detail: `NOTICE: ${n.slice(0, 120)}` },
+      );
+    return Promise.race([probe, notice.then((n) => n ?? probe)]);
+  });
+}
+
+/** Ask for restricted kinds; true once the relay has sent a challenge (with its refusal or before its EOSE). */
+function provokeChallenge(conn: RelayConnection, timeoutMs: number): Promise<boolean> {
+  return bounded(timeoutMs, async (signal) => {
+    const filter = { kinds: [...RESTRICTED_PROBE_KINDS], limit: 1 };
+    const sub = subscribe(conn, [filter], { signal, idleTimeoutMs: timeoutMs, auth: false });
+    const ended = (async () => {
+      for await (const _ of sub);
+      return conn.challenge !== undefined;
+    })();
+    const challenged = await Promise.race([conn.waitForChallenge(signal), ended]);
+    sub.close();
+    if (challenged || sub.outcome?.ok !== false) return challenged;
+    // refused: a challenge sent just after the CLOSED still counts
+    return bounded(Math.min(1_000, timeoutMs), (grace) => conn.waitForChallenge(grace));
+  });
+}
+
+/**
+ * NIP-42 as the relay runs it: a challenge on connect, or else on demand (a REQ for restricted kinds), then
+ * our AUTH. Observed when the relay challenged and answered the AUTH with an OK, accepting it or not (strfry's
+ * default configuration refuses every AUTH for want of its `serviceUrl`, and still runs NIP-42).
+ */
+async function probeAuth(conn: RelayConnection, timeoutMs: number): Promise<Observed> {
+  // relays that challenge on connect do it at once; a short wait tells them apart
+  let how = 'on connect';
+  let challenged = await bounded(Math.min(1_000, timeoutMs), (signal) => conn.waitForChallenge(signal));
+  if (!challenged) {
+    how = 'on demand';
+    challenged = await provokeChallenge(conn, timeoutMs);
+  }
+  if (!challenged) {
+    const kinds = RESTRICTED_PROBE_KINDS.join(', ');
+    return { observed: false, detail: `no AUTH challenge, on connect or for a REQ of kinds ${kinds}` };
+  }
+  const answer = await answerChallenge(conn, { timeoutMs });
+  if (!answer.ok) {
+    return { observed: false, detail: `challenge ${how}; no answer to AUTH: ${answer.detail ?? answer.reason}` };
+  }
+  const { accepted, message } = answer.value;
+  const said = message ? `: ${message.slice(0, 160)}` : '';
+  return { observed: true, detail: `challenge ${how}; AUTH ${accepted ? 'accepted' : 'refused'}${said}` };
 }
 
 /** Probe NIP-42, NIP-45 and NIP-77 on one connection (each bounded by `timeoutMs`). */
@@ -55,15 +117,7 @@ export async function probeCapabilities(
   const opened = await connectRelay(url, { ...connect, signer });
   if (!opened.ok) return { nip42: cap(42, null), nip45: cap(45, null), nip77: cap(77, null) };
   await using conn = opened.value;
-  // relays that speak NIP-42 send their challenge on connect; a short wait tells the others apart
-  const challenged = await conn.waitForChallenge(AbortSignal.timeout(Math.min(1_000, timeoutMs)));
-  const auth = challenged ? await authenticate(conn, { timeoutMs }) : undefined;
-  const nip42: Observed =
-    auth === undefined
-      ? { observed: false, detail: 'no AUTH challenge' }
-      : auth.ok
-        ? { observed: true }
-        : { observed: false, detail: auth.detail ?? auth.reason };
+  const nip42 = await probeAuth(conn, timeoutMs);
   const count = countEvents(conn, [{ kinds: [1] }], { timeoutMs }).then(
     (r): Observed => (r.ok ? { observed: true } : { observed: false, detail: r.detail ?? r.reason }),
   );

@@ -1,4 +1,5 @@
 /** Per-check retry policies (spec 05, `processing.retries.<type>`): exponential backoff with jitter. */
+import { sleep } from '../../utils/deadline.js';
 
 /** A retry policy: `maxAttempts` retries after the first try; delays in seconds. */
 export interface RetryPolicy {
@@ -27,22 +28,8 @@ export async function withRetries<T>(
 ): Promise<T> {
   let result = await attempt();
   for (let n = 0; n < policy.max_attempts && !succeeded(result) && !signal?.aborted; n++) {
-    if (!(await pause(retryDelayMs(policy, n), signal))) break;
+    if (!(await sleep(retryDelayMs(policy, n), signal))) break;
     result = await attempt();
   }
   return result;
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -34,8 +34,8 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
     socket.pause(); // reads nothing: no answers, no pongs
     return () => undefined;
   }
-  if (ctx.authRequired.read || ctx.authRequired.write || ctx.info.supported_nips?.includes(42))
-    send(['AUTH', challenge]);
+  const challengesOnConnect = ctx.authRequired.read || ctx.authRequired.write || ctx.info.supported_nips?.includes(42);
+  if (challengesOnConnect && !mis().authOnDemandKinds) send(['AUTH', challenge]);
 
   ws.on('message', (data, isBinary) => {
     const parsed = isBinary ? undefined : parseClientMessage(String(data));
@@ -83,6 +83,7 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
     if (!valid.ok) return void refuse(`invalid: ${valid.reason}`);
     const minPow = ctx.info.limitation?.min_pow_difficulty ?? 0;
     if (minPow > 0 && powDifficulty(event.id) < minPow) return void refuse(`pow: difficulty ${minPow} required`);
+    if (mis().acceptWithoutServing) return void send(['OK', event.id, true, '']);
     const outcome = ctx.store.add(event);
     if (outcome === 'duplicate') return void send(['OK', event.id, true, 'duplicate: already have this event']);
     send(['OK', event.id, true, outcome === 'outdated' ? 'duplicate: a newer version is stored' : '']);
@@ -94,6 +95,11 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
     const refusal = mis().refuseReads;
     if (refusal !== undefined) return void send(['CLOSED', subId, refusal]);
     if (ctx.authRequired.read && !authed) return void send(['CLOSED', subId, 'auth-required: reading needs AUTH']);
+    const onDemand = mis().authOnDemandKinds;
+    if (onDemand && !authed && filters.every((f) => f.kinds?.length && f.kinds.every((k) => onDemand.includes(k)))) {
+      send(['AUTH', challenge]);
+      return void send(['CLOSED', subId, 'auth-required: requested filter requires authentication']);
+    }
     if (mis().garbage) for (const g of GARBAGE_FRAMES) ws.send(g);
     if (mis().oversizedBytes) send(['NOTICE', 'x'.repeat(mis().oversizedBytes ?? 0)]);
     if (mis().floodCopies) return void flood(subId, mis().floodCopies ?? 0);
@@ -131,6 +137,8 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
     const tag = (name: string): string | undefined => event.tags.find((t) => t[0] === name)?.[1];
     const fresh = Math.abs(event.created_at - Date.now() / 1000) < 600;
     const ok = event.kind === AUTH_KIND && tag('challenge') === challenge && tag('relay') === ctx.url && fresh;
+    const refusal = mis().refuseAuth;
+    if (refusal !== undefined) return void send(['OK', event.id, false, refusal]);
     if (!ok || !validateEvent(event).ok) return void send(['OK', event.id, false, 'invalid: bad AUTH event']);
     authed = event.pubkey;
     send(['OK', event.id, true, '']);

@@ -37,6 +37,16 @@ export interface Misbehaviour {
   readonly refuseReads?: string;
   /** Refuse every EVENT with this OK message (e.g. `blocked: not on the list`). */
   readonly refuseWrites?: string;
+  /** Answer a valid EVENT with OK true but neither store nor deliver it: a write that never comes back. */
+  readonly acceptWithoutServing?: boolean;
+  /**
+   * NIP-42 only on demand (as strfry's `restrictedReadKinds`): no challenge on connect; a REQ whose filters all
+   * name only these kinds, from a client not authenticated, gets `["AUTH", challenge]` and a CLOSED
+   * `auth-required:`.
+   */
+  readonly authOnDemandKinds?: readonly number[];
+  /** Refuse every AUTH with this OK message (strfry without `auth.serviceUrl` refuses them all). */
+  readonly refuseAuth?: string;
 }
 
 /** The NIP-11 fields the test relay itself reads (the document may hold anything else too). */

@@ -7,6 +7,7 @@ import type { LookupFunction } from 'node:net';
 import WebSocket from 'ws';
 import type { Network } from '../../models/network.js';
 import { fail, ok } from '../../models/result.js';
+import { withDeadline } from '../deadline.js';
 import { socksAgent } from './proxy.js';
 import { isCertificateError, type ProbeReason, type ProbeResult, reasonOfError } from './reasons.js';
 import { guardedLookup, type Resolver } from './resolve.js';
@@ -81,9 +82,10 @@ function socketOptions(opts: OpenSocketOpts, insecure: boolean): WebSocket.Clien
 
 function attempt(url: string, opts: OpenSocketOpts, insecure: boolean): Promise<Attempt> {
   return new Promise((resolve) => {
-    const deadline = AbortSignal.timeout(opts.connectTimeoutMs ?? 10_000);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+    const deadline = withDeadline(opts.connectTimeoutMs ?? 10_000, opts.signal);
+    const signal = deadline.signal;
     if (signal.aborted) {
+      deadline.clear();
       resolve({ ok: false, certificate: false, result: fail('timeout', 'aborted before connecting') });
       return;
     }
@@ -91,6 +93,7 @@ function attempt(url: string, opts: OpenSocketOpts, insecure: boolean): Promise<
     try {
       ws = new WebSocket(url, socketOptions(opts, insecure));
     } catch (err) {
+      deadline.clear();
       resolve({ ok: false, certificate: false, result: fail('invalid', (err as Error).message) });
       return;
     }
@@ -102,6 +105,7 @@ function attempt(url: string, opts: OpenSocketOpts, insecure: boolean): Promise<
       return early.splice(0);
     };
     const settle = (a: Attempt): void => {
+      deadline.clear();
       signal.removeEventListener('abort', onAbort);
       ws.removeAllListeners('open').removeAllListeners('error').removeAllListeners('unexpected-response');
       if (!a.ok) {
