@@ -1,7 +1,7 @@
 /**
  * The relay endpoint's SQL: NIP-01 filters over the archive's `event` table, answered by the indexes.
  *
- * - ids by primary key; a list of authors (or, without authors, of kinds) drives one LATERAL scan of
+ * - ids by primary key; a list of up to 64 authors (or, without authors, of kinds) drives one LATERAL scan of
  *   `(pubkey, [kind,] created_at DESC)` / `(kind, created_at DESC)` per value, so `limit` stops each scan early
  *   instead of sorting every match;
  * - `#x` tag filters through the GIN index on `tagvalues`, which holds `x:value` for the first value of every
@@ -64,18 +64,24 @@ const EVENT_JSON = (sql: Sql): Fragment =>
   sql`json_build_object('id', encode(e.id, 'hex'), 'pubkey', encode(e.pubkey, 'hex'), 'created_at', e.created_at,
     'kind', e.kind, 'tags', e.tags, 'content', e.content, 'sig', encode(e.sig, 'hex'))::text`;
 
+/**
+ * The longest list that drives one scan per value; a longer one (a synchronizer splitting 65,536 kinds in ranges)
+ * is a plain condition, the scan driven by time.
+ */
+const MAX_DRIVING_LIST = 64;
+
 /** The newest `limit` events of one filter: `(id, created_at, json)` rows in NIP-01 order. */
 function filterQuery(sql: Sql, f: Filter, limit: number): Fragment {
   const scan = (drive: Fragment, skip: 'authors' | 'kinds' | undefined): Fragment =>
     sql`SELECT e.id, e.created_at, ${EVENT_JSON(sql)} AS json FROM event e
       WHERE ${allOf(sql, [drive, ...conditions(sql, f, skip)])}
       ORDER BY e.created_at DESC, e.id ASC LIMIT ${limit}::int`;
-  if (!f.ids && f.authors) {
+  if (!f.ids && f.authors && f.authors.length <= MAX_DRIVING_LIST) {
     return sql`SELECT x.* FROM unnest(${bytea(sql, f.authors)}) AS a(pk)
       CROSS JOIN LATERAL (${scan(sql`e.pubkey = a.pk`, 'authors')}) x
       ORDER BY x.created_at DESC, x.id ASC LIMIT ${limit}::int`;
   }
-  if (!f.ids && f.kinds) {
+  if (!f.ids && f.kinds && f.kinds.length <= MAX_DRIVING_LIST) {
     return sql`SELECT x.* FROM unnest(${f.kinds}::int[]) AS k(kind)
       CROSS JOIN LATERAL (${scan(sql`e.kind = k.kind`, 'kinds')}) x
       ORDER BY x.created_at DESC, x.id ASC LIMIT ${limit}::int`;
