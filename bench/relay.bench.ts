@@ -121,14 +121,14 @@ async function reconcile(ws: WebSocket, sql: import('postgres').Sql, count: numb
     const onMessage = (data: WebSocket.RawData): void => {
       bytes += (data as Buffer).length;
       const msg = JSON.parse(String(data)) as string[];
-      if (msg[0] !== 'NEG-MSG') return reject(new Error(`unexpected ${String(data).slice(0, 200)}`));
+      if (msg[0] !== 'NEG-MSG') return void reject(new Error(`unexpected ${String(data).slice(0, 200)}`));
       if (rounds === 0) firstSeconds = (performance.now() - started) / 1000;
       rounds += 1;
       const next = neg.reconcile(msg[2] as string, undefined, (id) => void need.push(id));
       if (next === null) {
         ws.off('message', onMessage);
         ws.send(JSON.stringify(['NEG-CLOSE', 'n']));
-        return resolve();
+        return void resolve();
       }
       bytes += next.length;
       ws.send(JSON.stringify(['NEG-MSG', 'n', next]));
