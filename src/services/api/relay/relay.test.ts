@@ -15,6 +15,7 @@ import {
 } from '../../../testing/archive-relay.js';
 import { generateEvents } from '../../../testing/events.js';
 import { useTestDatabase } from '../../../testing/vitest/db.js';
+import { countFilters } from './count.js';
 
 const db = useTestDatabase('bigbrotr');
 const T0 = 1_700_000_000;
@@ -148,6 +149,27 @@ describe('relay endpoint: COUNT, NIP-77, writes', () => {
     const f: Filter[] = [{ '#e': [hex(50)] }, { kinds: [30023] }];
     expect(await tools.count(f as never, {})).toBe(events.filter((e) => matchFilters(f, e)).length);
     expect(await tools.count([{ ids: [] }], {})).toBe(0);
+  });
+
+  it('answers the planner estimate, marked approximate, when the exact count takes too long', async () => {
+    // a writer's lock holds the exact count past its timeout; the estimate is planned once the lock is gone
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const locked = new Promise<void>((ready) => {
+      void db.sql.begin(async (tx) => {
+        await tx`LOCK TABLE event IN ACCESS EXCLUSIVE MODE`;
+        ready();
+        await held;
+      });
+    });
+    await locked;
+    const answer = countFilters(db.sql, [{ kinds: [7] }], 200);
+    setTimeout(release, 600);
+    const r = await answer;
+    expect(r.approximate).toBe(true);
+    expect(r.count).toBeGreaterThan(0);
   });
 
   it('reconciles with NIP-77: the client learns exactly the ids it misses and the ids only it has', async () => {
