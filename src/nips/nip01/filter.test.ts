@@ -43,6 +43,16 @@ describe('parseFilter', () => {
     });
   });
 
+  it('ignores multi-letter tag keys on a relay (ignoreLongTagKeys), keeping the rest of the filter strict', () => {
+    const opts = { ignoreLongTagKeys: true };
+    expect(parseFilter({ kinds: [1], '#title': ['x'], '#t': ['a'] }, opts)).toEqual({
+      ok: true,
+      value: { kinds: [1], '#t': ['a'] },
+    });
+    expect(parseFilter({ foo: 1 }, opts).ok).toBe(false);
+    expect(parseFilter({ '#': ['x'] }, opts).ok).toBe(false);
+  });
+
   const rejected: [string, unknown][] = [
     ['null', null],
     ['undefined', undefined],

@@ -26,8 +26,15 @@ function isStrings(v: unknown, re?: RegExp): v is string[] {
   return Array.isArray(v) && v.every((x) => typeof x === 'string' && (!re || re.test(x)));
 }
 
+/** How strictly to parse: a relay ignores multi-letter tag keys (NIP-01 defines only `#x`), a client rejects them. */
+export interface FilterParseOpts {
+  readonly ignoreLongTagKeys?: boolean;
+}
+
+const LONG_TAG_KEY = /^#../;
+
 /** Parse an untrusted filter object; every field is checked, unknown keys are rejected. */
-export function parseFilter(value: unknown): Result<Filter, 'invalid'> {
+export function parseFilter(value: unknown, opts: FilterParseOpts = {}): Result<Filter, 'invalid'> {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return fail('invalid', 'filter: not an object');
   const out: Filter = {};
@@ -48,6 +55,8 @@ export function parseFilter(value: unknown): Result<Filter, 'invalid'> {
     } else if (TAG_KEY.test(key)) {
       if (!isStrings(v)) return fail('invalid', `filter: ${key} must be strings`);
       out[key as `#${string}`] = v;
+    } else if (opts.ignoreLongTagKeys === true && LONG_TAG_KEY.test(key)) {
+      // NIP-01: tag filters exist for single-letter names only; others are ignored, not an error
     } else {
       return fail('invalid', `filter: unknown key ${JSON.stringify(key.slice(0, 40))}`);
     }

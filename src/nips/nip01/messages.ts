@@ -2,7 +2,7 @@
 import { checkEventShape, type EventId, type NostrEvent } from '../../models/event.js';
 import { fail, ok, type Result } from '../../models/result.js';
 import type { ProbeReason } from '../../utils/net/reasons.js';
-import { type Filter, parseFilter } from './filter.js';
+import { type Filter, type FilterParseOpts, parseFilter } from './filter.js';
 
 /** A message from a relay to a client. */
 export type RelayMessage =
@@ -161,18 +161,18 @@ function parseCount(m: unknown[]): Parsed<RelayMessage> {
   return ok({ type: 'COUNT', subId: a, count, approximate: approximate === true });
 }
 
-function parseFilters(list: unknown[]): Parsed<Filter[]> {
+function parseFilters(list: unknown[], opts: FilterParseOpts): Parsed<Filter[]> {
   const out: Filter[] = [];
   for (const f of list) {
-    const r = parseFilter(f);
+    const r = parseFilter(f, opts);
     if (!r.ok) return r;
     out.push(r.value);
   }
   return out.length > 0 ? ok(out) : fail('invalid', 'at least one filter is required');
 }
 
-/** Parse one client → relay frame (the test relay's side of the protocol). */
-export function parseClientMessage(text: string): Parsed<ClientMessage> {
+/** Parse one client → relay frame (the relay's side of the protocol: the test relay, the archive's endpoint). */
+export function parseClientMessage(text: string, opts: FilterParseOpts = {}): Parsed<ClientMessage> {
   const arr = parseArray(text);
   if (!arr.ok) return arr;
   const m = arr.value;
@@ -187,7 +187,7 @@ export function parseClientMessage(text: string): Parsed<ClientMessage> {
     case 'REQ':
     case 'COUNT': {
       if (!isSubId(a)) return fail('invalid', `${type} needs a subscription id`);
-      const filters = parseFilters(m.slice(2));
+      const filters = parseFilters(m.slice(2), opts);
       return filters.ok ? ok({ type, subId: a, filters: filters.value }) : filters;
     }
     case 'CLOSE':
@@ -196,7 +196,7 @@ export function parseClientMessage(text: string): Parsed<ClientMessage> {
     case 'NEG-OPEN': {
       if (m.length !== 4 || !isSubId(a) || !isHex(c))
         return fail('invalid', 'NEG-OPEN needs a subscription id, a filter and hex');
-      const f = parseFilter(b);
+      const f = parseFilter(b, opts);
       return f.ok ? ok({ type, subId: a, filter: f.value, message: c }) : f;
     }
     case 'NEG-MSG':

@@ -71,6 +71,8 @@ export function compareBound(a: Bound, b: Bound): number {
 /** The responder (non-initiator) side of negentropy V1 over a fixed set of items. */
 export class NegentropyResponder {
   protected readonly items: RefItem[];
+  /** prefix[i]: the sum of the first i items' values mod 2^256, so any range's sum is one subtraction. */
+  private readonly prefix: bigint[];
 
   /** `frameSizeLimit` 0 means unlimited (as in the reference implementation). */
   constructor(
@@ -85,12 +87,18 @@ export class NegentropyResponder {
         return { timestamp: i.timestamp, id, value };
       })
       .sort(compareBound);
+    this.prefix = new Array<bigint>(this.items.length + 1);
+    let acc = 0n;
+    this.prefix[0] = acc;
+    for (let i = 0; i < this.items.length; i++) {
+      acc = (acc + (this.items[i]?.value ?? 0n)) & MOD_256;
+      this.prefix[i + 1] = acc;
+    }
   }
 
   /** The fingerprint of items [begin, end). */
   fingerprint(begin: number, end: number): Uint8Array {
-    let sum = 0n;
-    for (let i = begin; i < end; i++) sum = (sum + (this.items[i]?.value ?? 0n)) & MOD_256;
+    let sum = ((this.prefix[end] ?? 0n) - (this.prefix[begin] ?? 0n) + MOD_256 + 1n) & MOD_256;
     const le = new Uint8Array(32);
     for (let k = 0; k < 32; k++) {
       le[k] = Number(sum & 0xffn);

@@ -10,6 +10,8 @@ import { type ApiAppExtra, type ApiDeps, createApiApp } from './app.js';
 import { createCatalogSource } from './catalog-source.js';
 import type { ApiConfig } from './config.js';
 import type { ApiHono } from './http.js';
+import { createRelayEndpoint } from './relay/endpoint.js';
+import { mountRelayInfo } from './relay/info.js';
 
 /** The running API: a service whose cycle reloads the catalog, its address, and a way to stop it. */
 export interface ApiService extends Service {
@@ -33,9 +35,17 @@ export async function createApi(
     // why: the API starts anyway and answers 503 until the database is back; each request retries the load
     log.warn('catalog_load_failed', { detail: err instanceof Error ? err.message : String(err) });
   }
-  const app = createApiApp(deps, config, { ...extra, catalog });
+  const relay = config.relay.enabled ? createRelayEndpoint(deps, config, () => catalog.current()) : undefined;
+  const mount: ApiAppExtra['mount'] = (app, ctx) => {
+    if (relay) mountRelayInfo(app, config, { catalog: ctx.catalog, version: extra.version ?? 'unknown' });
+    extra.mount?.(app, ctx);
+  };
+  const app = createApiApp(deps, config, { ...extra, catalog, mount });
   // why: overriding the global Request/Response would change them for every other module of the process
   const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server;
+  server.on('upgrade', (req, socket, head) => {
+    if (!relay?.upgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+  });
   await listen(server, config.port, config.host);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${urlHost(config.host)}:${port}`;
@@ -48,7 +58,10 @@ export async function createApi(
       const c = await catalog.reload();
       log.info('catalog_reloaded', { tables: c.tables.size });
     },
-    close: () => close(server),
+    close: async () => {
+      await relay?.close();
+      await close(server);
+    },
   };
 }
 

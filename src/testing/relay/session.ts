@@ -8,7 +8,7 @@ import { matchFilters } from '../../nips/nip01/filter.js';
 import { type ClientMessage, parseClientMessage } from '../../nips/nip01/messages.js';
 import { powDifficulty } from '../../nips/nip13.js';
 import { AUTH_KIND } from '../../nips/nip42.js';
-import { NegentropyResponder } from '../../nips/nip77/responder.js';
+import { createNegSessions } from '../../nips/nip77/sessions.js';
 import { createDripper, GARBAGE_FRAMES, textFrame } from './frames.js';
 import type { RelayContext } from './types.js';
 
@@ -16,7 +16,6 @@ import type { RelayContext } from './types.js';
 export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): (event: NostrEvent) => void {
   const challenge = randomBytes(16).toString('hex');
   const subs = new Map<string, readonly Filter[]>();
-  const negs = new Map<string, NegentropyResponder>();
   let authed: string | undefined;
   const mis = (): RelayContext['misbehave'] => ctx.misbehave;
 
@@ -29,6 +28,8 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
       drip(textFrame(text));
     } else if (ws.readyState === ws.OPEN) ws.send(text);
   };
+
+  const negs = createNegSessions(send);
 
   if (mis().stall) {
     socket.pause(); // reads nothing: no answers, no pongs
@@ -66,9 +67,9 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
       case 'NEG-OPEN':
         return void onNegOpen(msg.subId, msg.filter, msg.message);
       case 'NEG-MSG':
-        return void onNegMsg(msg.subId, msg.message);
+        return void negs.message(msg.subId, msg.message);
       case 'NEG-CLOSE':
-        negs.delete(msg.subId);
+        negs.close(msg.subId);
         return;
     }
   }
@@ -152,25 +153,11 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
     const max = ctx.misbehave.negentropyMaxRecords;
     if (max !== undefined && items.length > max)
       return void send(['NEG-ERR', subId, `blocked: ${items.length} records, at most ${max}`]);
-    negs.set(
+    negs.open(
       subId,
-      new NegentropyResponder(
-        items.map((e) => ({ timestamp: e.created_at, id: e.id })),
-        60_000,
-      ),
+      items.map((e) => ({ timestamp: e.created_at, id: e.id })),
+      message,
     );
-    onNegMsg(subId, message);
-  }
-
-  function onNegMsg(subId: string, message: string): void {
-    const neg = negs.get(subId);
-    if (!neg) return void send(['NEG-ERR', subId, 'closed: unknown subscription']);
-    try {
-      send(['NEG-MSG', subId, neg.reconcile(message)]);
-    } catch (err) {
-      negs.delete(subId);
-      send(['NEG-ERR', subId, `error: ${(err as Error).message}`]);
-    }
   }
 
   return (event) => {
