@@ -1,4 +1,4 @@
-/** The services' Nostr key (spec 05, Keys): read from the environment variable the config names. */
+/** The services' Nostr key: read from the environment variable the config names. */
 import { decode } from 'nostr-tools/nip19';
 import { createSigner, type EventSigner } from '../nips/signer.js';
 import { UsageError } from './errors.js';

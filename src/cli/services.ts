@@ -95,7 +95,7 @@ export const SERVICE_FACTORIES: Record<ServiceCommand, Factory> = {
   },
 };
 
-/** The options every service config has (spec 04). */
+/** The options every service config has. */
 export interface BaseServiceConfig {
   readonly interval: number;
   readonly max_consecutive_failures: number;

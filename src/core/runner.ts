@@ -1,6 +1,6 @@
 /**
  * runService: the one loop that owns timing, failure counting, metrics and the catch-all boundary of every
- * service (spec 04, "The service loop").
+ * service ("The service loop").
  */
 import { sleep } from '../utils/deadline.js';
 import type { Logger } from './logger.js';

@@ -1,4 +1,4 @@
-/** What every service is built with (spec 04, house style: injected dependencies, one composition root). */
+/** What every service is built with (house style: injected dependencies, one composition root). */
 import type postgres from 'postgres';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';

@@ -9,7 +9,7 @@ import {
   pyFloatRepr,
 } from './canonical-json.js';
 
-describe('metadata ids: the examples of spec 03', () => {
+describe('metadata ids: the reference examples', () => {
   it.each([
     ['{}', '{}', '44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a'],
     ['{"b":2,"a":1}', '{"a":1,"b":2}', '43258cff783fe7036d8a43033f830adfc60ec037382473548ac742b888292777'],

@@ -1,5 +1,5 @@
 /**
- * Canonical JSON of metadata documents (spec 03), byte-identical to the Python reference so that
+ * Canonical JSON of metadata documents, byte-identical to the Python reference so that
  * content-addressed ids match across implementations.
  */
 import { createHash } from 'node:crypto';

@@ -136,7 +136,7 @@ export function isEphemeralKind(kind: number): boolean {
 /** NIP-01 kind classes. */
 export type KindClass = 'regular' | 'replaceable' | 'ephemeral' | 'addressable' | 'other';
 
-/** The NIP-01 class of a kind (spec 02). */
+/** The NIP-01 class of a kind. */
 export function eventKindClass(kind: number): KindClass {
   if (kind === 0 || kind === 3 || (kind >= 10000 && kind < 20000)) return 'replaceable';
   if (kind === 1 || kind === 2 || (kind >= 4 && kind <= 44) || (kind >= 1000 && kind < 10000)) return 'regular';

@@ -1,4 +1,4 @@
-/** Content-addressed metadata documents and their time series (spec 02 and 03). */
+/** Content-addressed metadata documents and their time series. */
 import { type CanonicalOpts, canonicalJson, sha256Hex } from './canonical-json.js';
 import type { Relay } from './relay.js';
 

@@ -1,4 +1,4 @@
-/** Networks a relay can live on, and detection of a host's network (spec 03, step 4). */
+/** Networks a relay can live on, and detection of a host's network. */
 import { isLocalIPv4, isLocalIPv6, parseIPv4, parseIPv6 } from './ip.js';
 
 /** A network a relay URL can belong to. `local` is accepted only when a deployment enables it. */

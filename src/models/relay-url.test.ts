@@ -7,7 +7,7 @@ import { InvalidRelayUrlError, normalizeRelayUrl, parseRelayUrl } from './relay-
 const onion56 = 'a'.repeat(56);
 const b32 = 'b'.repeat(52);
 
-describe('normalizeRelayUrl: the examples of spec 03', () => {
+describe('normalizeRelayUrl: the reference examples', () => {
   it.each([
     ['wss://relay.example.com//nostr//', 'wss://relay.example.com/nostr'],
     ['wss://[2606:4700:4700:0000:0000:0000:0000:1111]:8080', 'wss://[2606:4700:4700::1111]:8080'],

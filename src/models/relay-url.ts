@@ -1,4 +1,4 @@
-/** Relay URL canonical form (spec 03): `normalizeRelayUrl` turns untrusted input into it or says why not. */
+/** Relay URL canonical form: `normalizeRelayUrl` turns untrusted input into it or says why not. */
 import { domainToASCII } from 'node:url';
 import { formatIPv6, parseIPv6 } from './ip.js';
 import { detectNetwork, type Network } from './network.js';

@@ -1,4 +1,4 @@
-/** Relay values: a canonical relay URL with its network and first-seen time (spec 03). */
+/** Relay values: a canonical relay URL with its network and first-seen time. */
 import type { Network } from './network.js';
 import { parseRelayUrl, type RelayUrlOpts } from './relay-url.js';
 import { fail, ok, type Result } from './result.js';

@@ -1,4 +1,4 @@
-/** The generic key-value state of the services (spec 03, `service_state`). */
+/** The generic key-value state of the services (`service_state`). */
 import { fail, ok, type Result } from './result.js';
 
 /** The services that keep state. */

@@ -1,4 +1,4 @@
-/** Certificates generated at test time (spec 07): self-signed, expired, for 127.0.0.1 and localhost. */
+/** Certificates generated at test time: self-signed, expired, for 127.0.0.1 and localhost. */
 // @peculiar/x509 needs a Reflect metadata polyfill loaded first.
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';

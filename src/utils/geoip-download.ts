@@ -1,5 +1,5 @@
 /**
- * Keeping a GeoIP database file fresh (spec 05, `geo.*_download_url` and `geo.max_age_days`): download it when
+ * Keeping a GeoIP database file fresh (`geo.*_download_url` and `geo.max_age_days`): download it when
  * it is missing or older than the maximum age. The body is bounded, written beside the target and renamed, so
  * a failed download never leaves a half-written database; a failure keeps the old file.
  */

@@ -1,4 +1,4 @@
-/** brotr.yaml: the database connection, pool, batch size and timeouts shared by every service (spec 04). */
+/** brotr.yaml: the database connection, pool, batch size and timeouts shared by every service. */
 import { z } from 'zod';
 import { bool, envName, int, section, str } from './fields.js';
 

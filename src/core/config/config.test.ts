@@ -74,7 +74,7 @@ describe('config loading', () => {
     );
   });
 
-  it('gives the network defaults of spec 05', () => {
+  it('gives the reference network defaults', () => {
     const c = parseConfigText('', serviceSchema, 's.yaml', {});
     expect(c.networks.clearnet).toEqual({ enabled: true, proxy_url: null, max_tasks: 30, timeout: 10 });
     expect(c.networks.tor).toEqual({ enabled: false, proxy_url: 'socks5://tor:9050', max_tasks: 10, timeout: 30 });

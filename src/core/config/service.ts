@@ -4,7 +4,7 @@ import type { Network } from '../../models/network.js';
 import { poolOverrideSchema } from './brotr.js';
 import { bool, identifier, int, section, str } from './fields.js';
 
-/** The interval bounds of spec 04: 60 s – 7 days. */
+/** The interval bounds: 60 s – 7 days. */
 export const INTERVAL = { min: 60, max: 604_800 } as const;
 
 /** Prometheus endpoint of a service. */
@@ -54,7 +54,7 @@ const network = (enabled: boolean, proxy: string | null, maxTasks: number, timeo
     timeout: z.number().min(1).max(120).default(timeout),
   });
 
-/** The `networks:` block of validator, monitor and synchronizer (spec 05 table; `local` opt-in). */
+/** The `networks:` block of validator, monitor and synchronizer (`local` opt-in). */
 export const networksSchema = section({
   clearnet: network(true, null, 30, 10),
   tor: network(false, 'socks5://tor:9050', 10, 30),

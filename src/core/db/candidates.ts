@@ -1,5 +1,5 @@
 /**
- * Relay candidates (spec 05, Candidates): service_state rows `(validator, checkpoint, <url>)` holding
+ * Relay candidates: service_state rows `(validator, checkpoint, <url>)` holding
  * `{network, failures, timestamp}` (plus `first_seen` once a check has failed, so promotion keeps the
  * first-seen time). Written by the seeder and the finder, consumed by the validator.
  */

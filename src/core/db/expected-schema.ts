@@ -1,4 +1,4 @@
-/** What `verifyDatabase` requires: exactly what spec 02 fixes, so a database made by the reference passes. */
+/** What `verifyDatabase` requires: exactly the reference schema, so a database made by the reference passes. */
 
 /** Tables and the columns (name → type) the services rely on. */
 export const EXPECTED_TABLES: Readonly<Record<string, Readonly<Record<string, string>>>> = {

@@ -24,7 +24,8 @@ export async function stateWriteDenied(
   row: { readonly serviceName: ServiceName; readonly stateType: StateType; readonly stateKey: string },
 ): Promise<string | undefined> {
   try {
-    await sql.begin(async (tx) => {
+    // read write: as the service itself writes (the DVM's sessions start read-only, its state writes do not)
+    await sql.begin('read write', async (tx) => {
       await upsertServiceState(tx, [{ ...row, stateValue: {} }]);
       throw new ProbeRollback();
     });

@@ -1,5 +1,5 @@
 /**
- * Uptime and latency history per relay (spec 05, monitor "beyond"): from the stored nip66_rtt documents, the
+ * Uptime and latency history per relay (beyond the reference): from the stored nip66_rtt documents, the
  * share of checks whose WebSocket opened and the p50/p95 of the open/read/write round trips, over 24 h, 7 d or
  * 30 d. A query rather than a stored function, so it also works on a database made by the reference.
  */

@@ -1,5 +1,5 @@
 /**
- * Due relays claimed under leases (spec 04, replicas): the monitor and the synchronizer take their relays
+ * Due relays claimed under leases: the monitor and the synchronizer take their relays
  * through one statement that selects due relays with `FOR UPDATE SKIP LOCKED` and writes lease rows
  * `(<service>, lease, <url>) = {owner, expires}` that only an expired lease can replace, so replicas never
  * work on the same relay and a dead replica's relays are taken over when its leases expire.

@@ -1,5 +1,5 @@
 /**
- * The typed store: one function per stored function of the schema (spec 02). Each takes `sql` first (so it
+ * The typed store: one function per stored function of the schema. Each takes `sql` first (so it
  * also works inside `sql.begin`), takes domain values, transposes them into parallel arrays and sends one
  * round trip per batch. Counts returned by the database are added up.
  */

@@ -1,5 +1,5 @@
 /**
- * The table catalog (spec 05, Api): the tables, views and materialized views of the `public` schema that the
+ * The table catalog: the tables, views and materialized views of the `public` schema that the
  * configuration enables, with their columns and keys, read from pg_catalog. Shared by the REST API and the DVM.
  * Only names the configuration enables (and the connected role may SELECT) are ever returned, so nothing else
  * can reach a query.

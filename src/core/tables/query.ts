@@ -1,5 +1,5 @@
 /**
- * The table query engine (spec 05, Api), shared by the REST API and the DVM. `parseTableQuery` checks every
+ * The table query engine, shared by the REST API and the DVM. `parseTableQuery` checks every
  * parameter against the catalog and converts every value by its column type before anything reaches the
  * database; `runTableQuery` / `getByPrimaryKey` run the parsed query in a read-only transaction with a
  * statement timeout. Identifiers come only from the catalog and are quoted by postgres.js; values are bound

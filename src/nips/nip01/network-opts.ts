@@ -1,4 +1,4 @@
-/** How a service reaches a relay on its network (spec 05, shared pieces): the `networks:` block as connect options. */
+/** How a service reaches a relay on its network: the `networks:` block as connect options. */
 import type { NetworksConfig } from '../../core/config/service.js';
 import type { Network } from '../../models/network.js';
 import type { Resolver } from '../../utils/net/resolve.js';

@@ -1,5 +1,5 @@
 /**
- * Does an endpoint speak NIP-01? (spec 05, validator.) Connect, send a REQ, and require a protocol answer within
+ * Does an endpoint speak NIP-01? Connect, send a REQ, and require a protocol answer within
  * the timeout: EOSE, an EVENT for our subscription, CLOSED (e.g. `auth-required:`) or an AUTH challenge.
  * A NOTICE alone or non-JSON frames are `not-nostr`; silence is `timeout`.
  */

@@ -1,5 +1,5 @@
 /**
- * The kind 30166 relay discovery event (NIP-66, spec 05): one per checked relay, tags from every check that
+ * The kind 30166 relay discovery event (NIP-66): one per checked relay, tags from every check that
  * produced data, requirements and types derived from what was observed before what NIP-11 advertises.
  */
 import { canonicalJson, pyFloatRepr } from '../../models/canonical-json.js';

@@ -1,5 +1,5 @@
 /**
- * The NIP-66 `dns` check ([NIP-66](https://github.com/nostr-protocol/nips/blob/master/66.md), spec 05): A (with
+ * The NIP-66 `dns` check ([NIP-66](https://github.com/nostr-protocol/nips/blob/master/66.md)): A (with
  * TTL), AAAA, CNAME of the host, NS of its registered domain and PTR of its first IPv4 address. The lookups are
  * injected (`DnsLookups`); the default asks the system's or the given DNS servers through c-ares.
  */

@@ -1,5 +1,5 @@
 /**
- * The NIP-66 `geo` check ([NIP-66](https://github.com/nostr-protocol/nips/blob/master/66.md), spec 05): resolve the
+ * The NIP-66 `geo` check ([NIP-66](https://github.com/nostr-protocol/nips/blob/master/66.md)): resolve the
  * host (IPv4 preferred) and look its address up in the city database. The database readers are injected.
  */
 import { isIP } from 'node:net';
@@ -44,7 +44,7 @@ export interface ResolveHostOpts {
 /** Options of `checkGeo`. */
 export interface GeoCheckOpts extends ResolveHostOpts {
   readonly readers: GeoReaders;
-  /** Geohash length; default 9 (spec 05 `geo.geohash_precision`). */
+  /** Geohash length; default 9 (`geo.geohash_precision`). */
   readonly precision?: number;
 }
 

@@ -1,4 +1,4 @@
-/** NIP-66 http check (spec 05, nip66_http): the `Server` and `X-Powered-By` headers of the WebSocket upgrade. */
+/** NIP-66 http check (nip66_http): the `Server` and `X-Powered-By` headers of the WebSocket upgrade. */
 import { type ConnectOpts, connectRelay } from '../nip01/connection.js';
 import { type CheckResult, checkFailed, checkOk } from './types.js';
 

@@ -1,5 +1,5 @@
 /**
- * The NIP-66 `net` check ([NIP-66](https://github.com/nostr-protocol/nips/blob/master/66.md), spec 05): resolve the
+ * The NIP-66 `net` check ([NIP-66](https://github.com/nostr-protocol/nips/blob/master/66.md)): resolve the
  * host and look its first IPv4 and first IPv6 address up in the ASN database; the AS comes from the IPv4 match,
  * from the IPv6 one when there is none. The database reader is injected.
  */

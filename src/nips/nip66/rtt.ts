@@ -1,5 +1,5 @@
 /**
- * NIP-66 round-trip times (spec 05, nip66_rtt): open (a WebSocket up), read (first event of `REQ {limit:1}`),
+ * NIP-66 round-trip times (nip66_rtt): open (a WebSocket up), read (first event of `REQ {limit:1}`),
  * write (a kind 22456 probe signed by the monitor, with NIP-13 proof of work when the relay asks, accepted and
  * then seen coming back for a subscription on its id). An open failure fails read and write too.
  */
@@ -44,7 +44,7 @@ export interface RttOpts extends ConnectOpts {
   readonly onOpen?: (headers: Readonly<Record<string, string>>) => void;
 }
 
-/** The rtt check's result: its logs say how each phase went (spec 05). */
+/** The rtt check's result: its logs say how each phase went. */
 export interface RttResult {
   readonly data: RttData;
   readonly logs: RttLogs;

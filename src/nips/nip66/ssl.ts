@@ -1,5 +1,5 @@
 /**
- * The NIP-66 `ssl` check ([NIP-66](https://github.com/nostr-protocol/nips/blob/master/66.md), spec 05): the
+ * The NIP-66 `ssl` check ([NIP-66](https://github.com/nostr-protocol/nips/blob/master/66.md)): the
  * certificate of host:port read over a TLS connection made without verification, and its validity judged from
  * the same handshake (chain against the trust store, host name, validity window).
  */
@@ -42,7 +42,7 @@ export interface SslCheckOpts {
   readonly servername?: string;
   /** Trusted CA certificates (PEM) replacing Node's bundled root store; for tests and private deployments. */
   readonly ca?: string | readonly string[];
-  /** Resolver for a host name (default the system's), behind the connection-time guard of spec 03. */
+  /** Resolver for a host name (default the system's), behind the connection-time guard (docs/design/security.md). */
   readonly resolver?: Resolver;
   /** The `local` network is enabled: local addresses may be reached. */
   readonly allowLocal?: boolean;

@@ -1,4 +1,4 @@
-/** The shape every NIP-66 check returns (spec 05: `{data, logs}`; never throws for network trouble). */
+/** The shape every NIP-66 check returns (`{data, logs}`; never throws for network trouble). */
 
 /** A check's outcome: the measured data (empty on failure) and whether it worked, with the reason if not. */
 export interface CheckResult<D> {

@@ -1,5 +1,5 @@
 /**
- * The API service (spec 05, Api): an HTTP server around the app, and a cycle that reloads the catalog so
+ * The API service: an HTTP server around the app, and a cycle that reloads the catalog so
  * views created after start appear (and dropped ones disappear) and `tables_exposed` stays current.
  */
 import type { Server } from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * The API's Hono app (spec 05, Api). Middleware, outermost first: metrics, CORS, rate limit, request deadline,
+ * The API's Hono app. Middleware, outermost first: metrics, CORS, rate limit, request deadline,
  * catalog (first load), compression, ETag. Routes in match order: /health, /docs, {prefix}/openapi.json,
  * {prefix}/schema…, then whatever `extra.mount` adds (insights, dashboard), then the generic
  * {prefix}/{table}[/{pk...}] routes — so mounted paths always win, and their names are reserved.

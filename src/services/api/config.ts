@@ -1,4 +1,4 @@
-/** api.yaml (spec 05): the read-only REST API and dashboard. */
+/** api.yaml: the read-only REST API and dashboard. */
 import { z } from 'zod';
 import { bool, int, num, section, str } from '../../core/config/fields.js';
 import { baseServiceShape, checkInterval, tablesSchema } from '../../core/config/service.js';

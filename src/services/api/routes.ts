@@ -1,5 +1,5 @@
 /**
- * The generic routes (spec 05, Api): `{prefix}/schema[/{table}]`, `{prefix}/{table}` and
+ * The generic routes: `{prefix}/schema[/{table}]`, `{prefix}/{table}` and
  * `{prefix}/{table}/{pk...}`, answering only relations of the current catalog.
  */
 import type { Context } from 'hono';

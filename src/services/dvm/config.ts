@@ -1,4 +1,4 @@
-/** dvm.yaml (spec 05): the NIP-90 Data Vending Machine. */
+/** dvm.yaml: the NIP-90 Data Vending Machine. */
 import { z } from 'zod';
 import { bool, int, num, str } from '../../core/config/fields.js';
 import { baseServiceShape, checkInterval, keysSchema, tablesSchema } from '../../core/config/service.js';

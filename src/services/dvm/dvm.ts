@@ -1,5 +1,5 @@
 /**
- * Dvm (spec 05, continuous, read-only role): a NIP-90 Data Vending Machine over the API's table query engine.
+ * Dvm (read-only role): a NIP-90 Data Vending Machine over the API's table query engine.
  * Each cycle opens the configured relays, announces itself once per start (NIP-89), fetches the job requests
  * since its durable cursor, and answers each one exactly once: a result, `error` feedback, or
  * `payment-required` feedback. State lives in service_state (see state.ts), so requests published while the

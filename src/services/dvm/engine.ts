@@ -1,5 +1,5 @@
 /**
- * The one seam between the DVM and the table query engine it shares with the REST API (spec 05: "the same
+ * The one seam between the DVM and the table query engine it shares with the REST API ("the same
  * query engine as the API"). The engine lives in services/api/tables today; when it moves to a shared layer,
  * only this file changes.
  */

@@ -1,5 +1,5 @@
 /**
- * The finder's API phase (spec 05): fetch each due HTTP source with a byte cap and deadline, evaluate its
+ * The finder's API phase: fetch each due HTTP source with a byte cap and deadline, evaluate its
  * JMESPath expression to a list of strings, normalise them and store the candidates with the source's
  * checkpoint `(finder, checkpoint, <source url>) = {timestamp}` in one transaction.
  */

@@ -1,4 +1,4 @@
-/** finder.yaml (spec 05): relay discovery from HTTP sources, NIP-66 monitors and archived events. */
+/** finder.yaml: relay discovery from HTTP sources, NIP-66 monitors and archived events. */
 import { z } from 'zod';
 import { bool, int, num, section } from '../../core/config/fields.js';
 import { baseServiceShape, checkInterval } from '../../core/config/service.js';

@@ -1,5 +1,5 @@
 /**
- * The finder's event phase (spec 05): page through the events archived per relay after that relay's cursor,
+ * The finder's event phase: page through the events archived per relay after that relay's cursor,
  * extract the relay URLs they mention and store them as candidates. Candidates and the cursor are written
  * together, so a cursor never points past rows whose URLs were not stored.
  */

@@ -1,5 +1,5 @@
 /**
- * Relay URLs mentioned by an event (spec 05, Finder): the reference's single-letter-tag rule plus relay hints,
+ * Relay URLs mentioned by an event: the reference's single-letter-tag rule plus relay hints,
  * `r`/`relay` tags, kind 3 relay maps, kind 2 content and NIP-66 30166 `d` tags of trusted monitors.
  */
 import type { NewCandidate } from '../../core/db/candidates.js';

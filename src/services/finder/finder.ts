@@ -1,5 +1,5 @@
 /**
- * Finder (spec 05, continuous): discovers relay URLs from HTTP API sources and from archived events (relay
+ * Finder: discovers relay URLs from HTTP API sources and from archived events (relay
  * hints, `r`/`relay` tags, kind 2/3 content, NIP-66 monitors) and stores them as candidates for the validator.
  */
 import type { Service } from '../../core/runner.js';

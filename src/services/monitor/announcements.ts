@@ -1,4 +1,4 @@
-/** The monitor's own events (spec 05): profile (kind 0), relay list (10002) and NIP-66 announcement (10166). */
+/** The monitor's own events: profile (kind 0), relay list (10002) and NIP-66 announcement (10166). */
 import { enabledNetworks } from '../../core/config/service.js';
 import type { MetadataType } from '../../models/metadata.js';
 import type { EventTemplate } from '../../nips/signer.js';

@@ -1,5 +1,5 @@
 /**
- * One relay's checks (spec 05, monitor): NIP-11 first, then RTT (with the proof of work NIP-11 asks for),
+ * One relay's checks: NIP-11 first, then RTT (with the proof of work NIP-11 asks for),
  * then SSL, DNS and HTTP in parallel; each under its retry policy, each only when computed and applicable
  * (SSL/DNS on clearnet; SSL on wss). Network trouble never throws: it is a failed check with a reason.
  */

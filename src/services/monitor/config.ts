@@ -1,4 +1,4 @@
-/** monitor.yaml (spec 05): NIP-11 and NIP-66 checks, and NIP-66 publishing. */
+/** monitor.yaml: NIP-11 and NIP-66 checks, and NIP-66 publishing. */
 import { z } from 'zod';
 import { bool, int, num, section, str } from '../../core/config/fields.js';
 import { baseServiceShape, checkInterval, keysSchema, networksSchema } from '../../core/config/service.js';

@@ -1,5 +1,5 @@
 /**
- * Monitor (spec 05, continuous): publishes its profile, relay list and announcement when due, then checks
+ * Monitor: publishes its profile, relay list and announcement when due, then checks
  * every due relay (leased, oldest first, in chunks, per-network limits), stores each check as content-addressed
  * metadata, publishes one 30166 per relay that produced a result, and records a verdict per relay.
  */

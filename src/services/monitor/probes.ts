@@ -1,5 +1,5 @@
 /**
- * Capability probes (spec 05, monitor "beyond"): a real NIP-42 AUTH with the monitor key, a real NIP-45 COUNT
+ * Capability probes (beyond the reference): a real NIP-42 AUTH with the monitor key, a real NIP-45 COUNT
  * and a real NIP-77 NEG-OPEN, recorded as observed next to what NIP-11 advertises. A NOTICE in answer to a
  * probe (how relays say "unknown message") ends it at once instead of waiting for the deadline.
  */

@@ -19,7 +19,7 @@ const rtt = (logs: Partial<RttResult['logs']>): RttResult => ({
 });
 
 describe('monitor results', () => {
-  it('hashes documents as spec 03 lists (floats as Python prints them, failures without data)', () => {
+  it('hashes documents as the reference does (floats as Python prints them, failures without data)', () => {
     const [geo] = metadataRows(
       relay,
       { nip66_geo: { data: { geo_lat: 52.0, geo_lon: 4.9 }, logs: { success: true } } },

@@ -10,7 +10,7 @@ import type { RelayChecks } from './checks.js';
 /** The fields that are floats by definition (serialised as Python prints floats). */
 export const FLOAT_KEYS: ReadonlySet<string> = new Set(['geo_lat', 'geo_lon']);
 
-/** A relay's state after a run: online, or why not (spec 05, beyond the reference). */
+/** A relay's state after a run: online, or why not (beyond the reference). */
 export type Verdict =
   | 'online'
   | 'offline'

@@ -1,4 +1,4 @@
-/** Per-check retry policies (spec 05, `processing.retries.<type>`): exponential backoff with jitter. */
+/** Per-check retry policies (`processing.retries.<type>`): exponential backoff with jitter. */
 import { sleep } from '../../utils/deadline.js';
 
 /** A retry policy: `maxAttempts` retries after the first try; delays in seconds. */

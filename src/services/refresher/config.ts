@@ -1,4 +1,4 @@
-/** refresher.yaml (spec 05): statistics views and the orphan cleanups. */
+/** refresher.yaml: statistics views and the orphan cleanups. */
 import { z } from 'zod';
 import { bool, identifier, int, section } from '../../core/config/fields.js';
 import { baseServiceShape, checkInterval } from '../../core/config/service.js';

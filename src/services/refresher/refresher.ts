@@ -1,5 +1,5 @@
 /**
- * Refresher (spec 05, continuous): refreshes the statistics views in the configured order (a failing view is
+ * Refresher: refreshes the statistics views in the configured order (a failing view is
  * logged and counted, the rest go on) and, on its own schedule, deletes orphan events and metadata. The last
  * cleanup time lives in service_state `(refresher, checkpoint, orphan_cleanup) = {timestamp}`, so a restart
  * keeps the schedule.

@@ -1,4 +1,4 @@
-/** seeder.yaml (spec 05): a one-shot import of the seed list as candidates or relays. */
+/** seeder.yaml: a one-shot import of the seed list as candidates or relays. */
 import { z } from 'zod';
 import { bool, section, str } from '../../core/config/fields.js';
 import { baseServiceShape, checkInterval } from '../../core/config/service.js';

@@ -1,5 +1,5 @@
 /**
- * Seeder (spec 05, one-shot): the seed list becomes candidates (or relays when `to_validate` is false).
+ * Seeder: the seed list becomes candidates (or relays when `to_validate` is false).
  * Blank lines and `#` comments are skipped, invalid lines logged with their line number, duplicates collapsed.
  */
 import { insertCandidates, type NewCandidate } from '../../core/db/candidates.js';

@@ -1,5 +1,5 @@
 /**
- * Faults of spec 07 with real processes and a real server: kill -9 of the synchronizer in the middle of its
+ * Faults with real processes and a real server: kill -9 of the synchronizer in the middle of its
  * batches and a restart; SIGTERM during a cycle; PostgreSQL restarted while it runs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * NIP-77 negentropy in the synchronizer (spec 05): whole windows reconciled against what we already hold from
+ * NIP-77 negentropy in the synchronizer: whole windows reconciled against what we already hold from
  * the relay (24 h to start, halved on `blocked` or when too large to keep in memory, doubled after a window with
  * nothing to fetch), then only the
  * missing ids fetched in batches; and the enumeration of a dense second (reconcile against nothing).

@@ -1,5 +1,5 @@
 /**
- * Synchronizer (spec 05): every event of every relay into PostgreSQL with provenance. Relays are claimed under
+ * Synchronizer: every event of every relay into PostgreSQL with provenance. Relays are claimed under
  * leases, priority relays first with their own concurrency, then the most behind; each relay is brought up to
  * the cycle's end (relay-sync.ts) and its events go through one writer for the cycle (writer.ts), which
  * commits each cursor in the transaction of the events it covers. With `live_tail`, the relays caught up in

@@ -1,4 +1,4 @@
-/** validator.yaml (spec 05): promote candidates that really speak NIP-01 to relays. */
+/** validator.yaml: promote candidates that really speak NIP-01 to relays. */
 import { z } from 'zod';
 import { bool, int, section } from '../../core/config/fields.js';
 import { baseServiceShape, checkInterval, networksSchema } from '../../core/config/service.js';

@@ -1,5 +1,5 @@
 /**
- * Validator (spec 05): candidates become relays only when they really speak NIP-01. Candidates are claimed
+ * Validator: candidates become relays only when they really speak NIP-01. Candidates are claimed
  * under leases (replicas never check the same one), checked concurrently within each network's limit, then
  * promoted (one transaction) or their failure and its reason recorded.
  */

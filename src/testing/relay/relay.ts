@@ -1,5 +1,5 @@
 /**
- * The test relay: a real WebSocket + HTTP server on 127.0.0.1 (spec 07). NIP-01 with real filter semantics,
+ * The test relay: a real WebSocket + HTTP server on 127.0.0.1. NIP-01 with real filter semantics,
  * a NIP-11 document whose `max_limit` is enforced, NIP-42 (optionally required), NIP-45, a NIP-77 responder,
  * optional TLS, and switchable misbehaviours. Cheap enough to run thousands in one process.
  */

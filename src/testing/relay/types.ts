@@ -1,7 +1,7 @@
 /** Types shared by the test relay's modules. */
 import type { EventStore } from './store.js';
 
-/** Switchable misbehaviours (spec 07, hostile inputs); all off by default. */
+/** Switchable misbehaviours (hostile inputs); all off by default. */
 export interface Misbehaviour {
   /** Send non-JSON, wrongly shaped and unknown frames before answering each REQ. */
   readonly garbage?: boolean;

@@ -1,6 +1,6 @@
 /**
  * A `Resolver` that asks given DNS servers directly (c-ares through `dns.promises.Resolver`) instead of the
- * system's getaddrinfo: A and AAAA in parallel, per-query timeout, cancellable by a signal (spec 07).
+ * system's getaddrinfo: A and AAAA in parallel, per-query timeout, cancellable by a signal.
  */
 import { Resolver as DnsResolver } from 'node:dns/promises';
 import type { ResolvedAddress, Resolver } from './resolve.js';

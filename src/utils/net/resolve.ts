@@ -1,5 +1,5 @@
 /**
- * Name resolution with the connection-time guard of spec 03: a clearnet name that resolves to a local address
+ * Name resolution with the connection-time guard (docs/design/security.md): a clearnet name that resolves to a local address
  * is refused before any connection, unless the `local` network is enabled. The resolver is injected.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';

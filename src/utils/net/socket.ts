@@ -1,5 +1,5 @@
 /**
- * Opening a WebSocket to a relay (spec 05, Transport): bounded connect time and frame size, TLS verification
+ * Opening a WebSocket to a relay: bounded connect time and frame size, TLS verification
  * with an opt-in insecure retry, overlays through their SOCKS5 proxy (which resolves the name), the local
  * network only when enabled, and the connection-time guard against clearnet names that resolve locally.
  */

@@ -3,7 +3,7 @@
  * given as query parameters (`ids`, `authors`, `kinds` comma-separated; `#x` tag filters; `since`, `until`,
  * `limit`), newest first, with keyset pagination (`until` + `before_id`), each with the relays it was seen on.
  *
- * The queries follow the event indexes (spec 02): ids by primary key; authors and kinds each drive a LATERAL
+ * The queries follow the event indexes: ids by primary key; authors and kinds each drive a LATERAL
  * scan of `(pubkey, [kind,] created_at DESC)` / `(kind, created_at DESC)` per value so a multi-value filter never
  * sorts the whole table; tags through the GIN index on `tagvalues` (`name:value` of each one-letter tag's first
  * value). In lilbrotr `tags`, `content` and `sig` are NULL and answered as null.
