@@ -61,6 +61,7 @@ export async function importCommand(argv: readonly string[], io: CliIo): Promise
     isTty: io.isTty,
     totalBytes: source.totalBytes,
     bytesRead: source.bytesRead,
+    complete: source.complete,
   });
   const sql = open.db.sql;
   const seenAt = relay.discoveredAt;
