@@ -103,3 +103,30 @@ describe('one data folder, one embedded server, many commands', () => {
     expect(alive(pid)).toBe(false);
   }, 120_000);
 });
+
+describe('a failed start', () => {
+  it('never leaves the embedded server running when opening the database fails after it started', async () => {
+    const { openDatabase } = await import('./runtime.js');
+    const { resolveDeployment } = await import('./deployment.js');
+    const { createLogger } = await import('../core/logger.js');
+    const { captureIo } = await import('../testing/cli-io.js');
+    const dir = await artifactDir('bb-failed-start-');
+    const dataDir = join(dir, 'pg');
+    const brotrYaml = join(dir, 'brotr.yaml');
+    // the server starts, then the database name is refused (after the start)
+    await writeFile(
+      brotrYaml,
+      `database:\n  embedded: true\n  database: "bad-name"\nembedded:\n  data_dir: ${dataDir}\n`,
+    );
+    const { io } = captureIo({});
+    const deployment = resolveDeployment(io.cwd, undefined, brotrYaml);
+    const logger = createLogger({ level: 'silent' });
+    await expect(openDatabase(deployment, io, logger, { schema: 'verify', command: 'export' })).rejects.toThrow(
+      /invalid database name/,
+    );
+    // the server it started is stopped (PostgreSQL removes postmaster.pid on shutdown) and its record removed
+    expect(existsSync(join(dataDir, 'PG_VERSION'))).toBe(true);
+    expect(existsSync(join(dataDir, 'postmaster.pid'))).toBe(false);
+    expect(existsSync(serverRecordPath(dataDir))).toBe(false);
+  }, 120_000);
+});

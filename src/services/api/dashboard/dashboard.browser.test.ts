@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -16,6 +15,7 @@ import { refreshAllStatistics } from '../../../core/db/maintenance.js';
 import { insertEventRelaysCascade, insertRelayMetadataCascade, insertRelays } from '../../../core/db/store.js';
 import { buildMetadata, type MetadataType, type RelayMetadata } from '../../../models/metadata.js';
 import type { Relay, RelayUrl } from '../../../models/relay.js';
+import { artifactDir } from '../../../testing/artifacts.js';
 import { generateEvents } from '../../../testing/events.js';
 import { recordingLogger } from '../../../testing/service-deps.js';
 import { useTestDatabase } from '../../../testing/vitest/db.js';
@@ -169,7 +169,7 @@ async function chartInfo(page: Page, name: string): Promise<{ points: number; wi
 }
 
 async function shot(page: Page, name: string, fullPage = true): Promise<void> {
-  const path = join(tmpdir(), `bigbrotr-dashboard-${name}.png`);
+  const path = join(await artifactDir('dashboard-'), `bigbrotr-dashboard-${name}.png`);
   await page.screenshot({ path, fullPage });
   console.log(`dashboard screenshot: ${path}`);
 }
