@@ -34,12 +34,18 @@ export class TolerantGunzip extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (this.failure) return cb(); // the rest of a broken file cannot be decoded
+    if (this.failure) {
+      cb(); // the rest of a broken file cannot be decoded
+      return;
+    }
     this.inner.write(chunk, this.exactlyOnce(cb));
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.failure) return cb();
+    if (this.failure) {
+      cb();
+      return;
+    }
     const done = this.exactlyOnce(cb);
     this.inner.once('end', done);
     this.inner.end();
