@@ -64,6 +64,8 @@ export const monitorConfigSchema = z
       relays: relayList,
     }),
     relay_list: section({ enabled: bool(true), interval: int(60, 30 * 86_400, 86_400), relays: relayList }),
+    // set by the schema itself (skipClearnetChecks); accepted so a validated config validates again
+    skipped_checks: z.array(z.string()).optional(),
   })
   .transform(skipClearnetChecks)
   .superRefine(checkInterval)
