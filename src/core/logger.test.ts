@@ -51,4 +51,13 @@ describe('logger', () => {
     expect(text).toContain('postgres://writer:***@db:5432/bigbrotr');
     expect(text).toContain('"ok":"fine"');
   });
+
+  it('writes each key once in JSON, also for a child that names its own service', () => {
+    const out = capture();
+    const log = createLogger({ format: 'json', stream: out.stream, service: 'up' }).child({ service: 'dvm' });
+    log.child({ relay: 'wss://r.example' }).info('cycle_completed', { duration: 1 });
+    const line = out.lines()[0] ?? '';
+    expect(line.match(/"service"/g)).toHaveLength(1);
+    expect(JSON.parse(line)).toMatchObject({ service: 'dvm', relay: 'wss://r.example', message: 'cycle_completed' });
+  });
 });

@@ -31,20 +31,25 @@ export interface LoggerOpts {
 export function createLogger(opts: LoggerOpts = {}): Logger {
   const target = opts.stream ?? process.stderr;
   const destination = opts.format === 'json' ? target : textStream(target);
-  const base = pino(
+  const root = pino(
     {
       level: opts.level ?? 'info',
-      base: opts.service ? { service: opts.service } : null,
+      base: null,
       messageKey: 'message',
       timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
       formatters: { level: (label) => ({ level: label }) },
     },
     destination,
   );
-  return wrap(base);
+  return wrap(root, opts.service ? { service: opts.service } : {});
 }
 
-function wrap(p: pino.Logger): Logger {
+/**
+ * Children are made from the root with the bindings merged, never stacked: pino writes a binding once per
+ * child level, so `child({service})` under a logger that already had a service wrote the key twice in JSON.
+ */
+function wrap(root: pino.Logger, bindings: Record<string, unknown>): Logger {
+  const p = Object.keys(bindings).length > 0 ? root.child(bindings) : root;
   const at =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (message: string, fields?: Record<string, unknown>): void => {
@@ -56,7 +61,7 @@ function wrap(p: pino.Logger): Logger {
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
-    child: (bindings) => wrap(p.child(redact(bindings) as Record<string, unknown>)),
+    child: (more) => wrap(root, { ...bindings, ...(redact(more) as Record<string, unknown>) }),
   };
 }
 

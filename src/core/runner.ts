@@ -2,6 +2,7 @@
  * runService: the one loop that owns timing, failure counting, metrics and the catch-all boundary of every
  * service ("The service loop").
  */
+import { setMaxListeners } from 'node:events';
 import { sleep } from '../utils/deadline.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
@@ -105,6 +106,9 @@ async function runCycle(
   opts: RunOpts,
 ): Promise<{ outcome: 'ok' | 'failed' | 'grace-expired'; error?: string }> {
   const cycleAbort = new AbortController();
+  // why: every concurrent relay task of a cycle listens on its signal once (up to the networks' max_tasks);
+  // each removes its listener when it ends (nip01/subscription.ts), so a count above 10 is load, not a leak
+  setMaxListeners(1000, cycleAbort.signal);
   const onStop = (): void => {
     opts.logger.info('stop_requested', { grace_ms: opts.graceMs });
     cycleAbort.abort(opts.signal?.reason);

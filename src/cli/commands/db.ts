@@ -21,7 +21,10 @@ export async function dbCommand(argv: readonly string[], io: CliIo): Promise<num
   }
   const deployment = resolveDeployment(io.cwd, values.deployment, values['brotr-config']);
   const logger = commandLogger(io, values, 'db');
-  await using open = await openDatabase(deployment, io, logger, { schema: action === 'init' ? 'init' : 'none' });
+  await using open = await openDatabase(deployment, io, logger, {
+    schema: action === 'init' ? 'init' : 'none',
+    command: `db ${action}`,
+  });
   if (action === 'init') {
     const set = await setRolePasswords(open.db, io.env);
     println(

@@ -31,7 +31,7 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
   });
   const deployment = resolveDeployment(io.cwd, values.deployment, values['brotr-config']);
   const logger = commandLogger(io, values, 'export');
-  await using open = await openDatabase(deployment, io, logger, { schema: 'verify' });
+  await using open = await openDatabase(deployment, io, logger, { schema: 'verify', command: 'export' });
   const out = values.output ? createWriteStream(values.output) : io.stdout;
   const written = await exportEvents(open.db.sql, out, { since, until, kinds }, { signal: io.stop });
   if (values.output) {

@@ -1,16 +1,19 @@
 /** `bigbrotr import FILE.jsonl[.gz] --relay URL`: load events with provenance. */
+import { existsSync } from 'node:fs';
+import { loadConfigFile } from '../../core/config/index.js';
 import { findStoredSightings, insertEventRelays, insertEventRelaysCascade, insertRelays } from '../../core/db/store.js';
 import type { Relay } from '../../models/relay.js';
 import { parseRelayUrl } from '../../models/relay-url.js';
 import { createVerifierPool } from '../../utils/verifier/pool.js';
 import { COMMON_OPTIONS, intOption, parseCommand } from '../args.js';
-import { resolveDeployment } from '../deployment.js';
+import { type DeploymentPaths, resolveDeployment, serviceConfigPath } from '../deployment.js';
 import { EXIT, UsageError } from '../errors.js';
 import { type CliIo, println } from '../io.js';
 import { type ImportSummary, importLines } from '../jsonl/importer.js';
 import { openLineSource } from '../jsonl/lines.js';
 import { createProgress } from '../jsonl/progress.js';
 import { commandLogger } from '../logging.js';
+import { SERVICE_SCHEMAS } from '../registry.js';
 import { openDatabase } from '../runtime.js';
 
 const OPTIONS = {
@@ -34,20 +37,24 @@ export async function importCommand(argv: readonly string[], io: CliIo): Promise
       'import needs --relay URL: every stored event keeps the relay it came from, so the orphan cleanup never deletes it',
     );
   }
-  const parsed = parseRelayUrl(values.relay, { allowLocal: Boolean(values['allow-local']) });
-  if (!parsed.ok) throw new UsageError(`--relay: ${parsed.reason}`);
+  const deployment = resolveDeployment(io.cwd, values.deployment, values['brotr-config']);
+  const allowLocal = Boolean(values['allow-local']) || (await localNetworkEnabled(deployment, io));
+  const parsed = parseRelayUrl(values.relay, { allowLocal });
+  if (!parsed.ok) {
+    const hint = allowLocal ? '' : ' (local addresses are accepted when the deployment enables the local network)';
+    throw new UsageError(`--relay: ${parsed.reason}${hint}`);
+  }
   const relay: Relay = {
     url: parsed.value.url,
     network: parsed.value.network,
     discoveredAt: Math.floor(Date.now() / 1000),
   };
-  const deployment = resolveDeployment(io.cwd, values.deployment, values['brotr-config']);
   const logger = commandLogger(io, values, 'import');
   const source = await openLineSource(file, io.stdin, MAX_LINE_BYTES).catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot read ${file}: ${err.code ?? err.message}`);
   });
 
-  await using open = await openDatabase(deployment, io, logger, { schema: 'verify' });
+  await using open = await openDatabase(deployment, io, logger, { schema: 'verify', command: 'import' });
   await using pool = createVerifierPool();
   const batchSize = intOption('batch-size', values['batch-size']) ?? open.brotr.batch.max_size;
   const maxEventSize = intOption('max-event-size', values['max-event-size']);
@@ -56,6 +63,7 @@ export async function importCommand(argv: readonly string[], io: CliIo): Promise
     isTty: io.isTty,
     totalBytes: source.totalBytes,
     bytesRead: source.bytesRead,
+    complete: source.complete,
   });
   const sql = open.db.sql;
   const seenAt = relay.discoveredAt;
@@ -106,4 +114,12 @@ function report(io: CliIo, s: ImportSummary): void {
   if (s.invalid > s.rejected.length) println(io.stdout, `… and ${s.invalid - s.rejected.length} more invalid lines`);
   if (s.readError) println(io.stdout, `reading stopped early: ${s.readError} (everything before it is stored)`);
   println(io.stdout, `read=${s.read} inserted=${s.inserted} duplicates=${s.duplicates} invalid=${s.invalid}`);
+}
+
+/** Whether the deployment archives local relays (synchronizer.yaml enables the `local` network). */
+async function localNetworkEnabled(deployment: DeploymentPaths, io: CliIo): Promise<boolean> {
+  const path = serviceConfigPath(io.cwd, deployment, 'synchronizer');
+  if (!existsSync(path)) return false;
+  const config = await loadConfigFile(path, SERVICE_SCHEMAS.synchronizer, { env: io.env });
+  return (config as { networks: { local: { enabled: boolean } } }).networks.local.enabled;
 }

@@ -9,6 +9,7 @@ import type { ServiceCommand } from '../help.js';
 import type { CliIo } from '../io.js';
 import { signerFromEnv } from '../keys.js';
 import { commandLogger } from '../logging.js';
+import { preflight, servicePorts } from '../preflight.js';
 import { SERVICE_SCHEMAS } from '../registry.js';
 import { loadBrotrConfig, openDatabase } from '../runtime.js';
 import { type BaseServiceConfig, buildService } from '../services.js';
@@ -33,6 +34,14 @@ export async function runServiceCommand(name: string, argv: readonly string[], i
   const keysEnv = (config as { keys?: { keys_env: string } }).keys?.keys_env;
   if (keysEnv) signerFromEnv(io.env, keysEnv);
   const logger = commandLogger(io, values, name);
+  await preflight({
+    cwd: io.cwd,
+    brotr,
+    command: name,
+    env: io.env,
+    ports: servicePorts(name, config),
+    keyVariables: keysEnv ? [keysEnv] : [],
+  });
   const registry = new Registry();
   await using open = await openDatabase(deployment, io, logger, { service: name, pool: config.pool, schema: 'verify' });
   const built = await buildService(

@@ -18,8 +18,9 @@ import { EXIT } from '../errors.js';
 import { SERVICE_NAMES, type ServiceCommand } from '../help.js';
 import type { CliIo } from '../io.js';
 import { commandLogger } from '../logging.js';
+import { keyVariables, preflight, servicePorts, uniquePorts } from '../preflight.js';
 import { SERVICE_SCHEMAS } from '../registry.js';
-import { openDatabase } from '../runtime.js';
+import { loadBrotrConfig, openDatabase } from '../runtime.js';
 import { openServicePool } from '../service-db.js';
 import { type BaseServiceConfig, buildService, SERVICE_FACTORIES } from '../services.js';
 
@@ -40,11 +41,12 @@ export async function upCommand(argv: readonly string[], io: CliIo): Promise<num
   // every built service, seeder first (see the README's status table)
   const names = SERVICE_NAMES.filter((n) => SERVICE_FACTORIES[n]);
   const loaded = await loadConfigs(names, deployment, io);
-  await using demo = values.demo ? await startDemoFarm({ logger }) : undefined;
   const now = Math.floor(Date.now() / 1000);
-  const configs = demo ? demoConfigs(loaded, now) : loaded;
+  const configs = values.demo ? demoConfigs(loaded, now) : loaded;
+  await upPreflight(deployment, io, configs);
+  await using demo = values.demo ? await startDemoFarm({ logger }) : undefined;
   const env = withRunKey(io.env, configs, logger);
-  await using open = await openDatabase(deployment, io, logger, { schema: 'verify' });
+  await using open = await openDatabase(deployment, io, logger, { schema: 'verify', command: 'up' });
   // least privilege: each service on its own pool, as its deployment role (service-db.ts)
   await using pools = await openServicePools(open, configs, io, logger);
   const registry = new Registry();
@@ -76,6 +78,29 @@ export async function upCommand(argv: readonly string[], io: CliIo): Promise<num
   const codes = await Promise.all(names.filter((n) => n !== 'seeder').map((n) => build(n, false)));
   logger.info('up_stopped', { ...primed, services: codes.join(',') });
   return codes.some((c) => c !== EXIT.ok) ? EXIT.failure : EXIT.ok;
+}
+
+/** Start-up checks before the demo farm, the embedded server or any service starts (preflight.ts). */
+async function upPreflight(
+  deployment: DeploymentPaths,
+  io: CliIo,
+  configs: ReadonlyMap<ServiceCommand, UpConfig>,
+): Promise<void> {
+  const brotr = await loadBrotrConfig(deployment, io);
+  // one metrics endpoint for the whole process: the first enabled one (as below)
+  const metrics = [...configs.values()].find((c) => c.metrics.enabled);
+  const ports = [
+    ...servicePorts('api', configs.get('api') ?? {}),
+    ...(metrics ? servicePorts('metrics', metrics) : []),
+  ];
+  await preflight({
+    cwd: io.cwd,
+    brotr,
+    command: 'up',
+    env: io.env,
+    ports: uniquePorts(ports),
+    keyVariables: keyVariables(configs.values()),
+  });
 }
 
 async function loadConfigs(

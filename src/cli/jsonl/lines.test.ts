@@ -2,9 +2,12 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { type Line, openLineSource, splitLines } from './lines.js';
+import { artifactDir } from '../../testing/artifacts.js';
+import { type Line, openLineSource, splitLines, TruncatedInputError } from './lines.js';
+import { describe as describeProgress } from './progress.js';
 
 async function collect(lines: AsyncIterable<Line>): Promise<Line[]> {
   const out: Line[] = [];
@@ -59,5 +62,33 @@ describe('openLineSource', () => {
     ).rejects.toThrow(/unexpected end of file/);
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.length).toBeLessThan(2000);
+  });
+
+  it('hands over every complete line of a small truncated gzip, even to a slow reader, then names the line', async () => {
+    const dir = await artifactDir('bb-lines-cut-');
+    const lines = Array.from({ length: 60 }, (_, i) => `{"n":${i},"pad":"${'y'.repeat(60)}"}`);
+    const gz = gzipSync(`${lines.join('\n')}\n`);
+    const path = join(dir, 'small-cut.jsonl.gz');
+    await writeFile(path, gz.subarray(0, Math.floor(gz.length * 0.6)));
+    const cut = await openLineSource(path, Readable.from([]), 1000);
+    await sleep(200); // nothing is decoded (or lost) before the first line is asked for
+    const seen: Line[] = [];
+    const error = await (async () => {
+      for await (const l of cut.lines) {
+        seen.push(l);
+        await sleep(2); // slower than the decoder
+      }
+    })().catch((e: unknown) => e as TruncatedInputError);
+    expect(error).toBeInstanceOf(TruncatedInputError);
+    expect(seen.length).toBeGreaterThan(0);
+    // every line handed over is whole and in order; the error names the last one
+    expect(seen).toEqual(lines.slice(0, seen.length).map((text, i) => ({ n: i + 1, text })));
+    expect((error as TruncatedInputError).lastLine).toBe(seen.length);
+    expect((error as Error).message).toContain(`after line ${seen.length}`);
+    expect(cut.complete()).toBe(false);
+    // and the progress bar never says 100 % of it
+    const summary = { read: seen.length, inserted: 0, duplicates: 0, invalid: 0, rejected: [] };
+    expect(describeProgress(summary, gz.length, gz.length, 1, cut.complete())).toContain('99.9%');
+    expect(describeProgress(summary, gz.length, gz.length, 1, true)).toContain('100.0%');
   });
 });

@@ -38,7 +38,7 @@ export function validateConfig<S extends z.ZodType>(value: unknown, schema: S, f
         const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
         return { file, path: keys.join(', '), message: 'unknown key (check the spelling)' };
       }
-      const got = 'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : '';
+      const got = 'input' in issue ? shownInput(issue.input) : '';
       return { file, path, message: `${issue.message}${got}` };
     }),
   );
@@ -74,4 +74,15 @@ export async function loadConfigFile<S extends z.ZodType>(
     ]);
   }
   return parseConfigText(text, schema, path, opts.env);
+}
+
+/**
+ * The offending value, when it helps: a scalar or a short list. A whole section (what a cross-field check
+ * receives) is never echoed: the error names the key instead of dumping the resolved config.
+ */
+function shownInput(input: unknown): string {
+  if (input === undefined) return '';
+  if (typeof input === 'object' && input !== null && !Array.isArray(input)) return '';
+  const text = JSON.stringify(input);
+  return text.length <= 120 ? ` (got ${text})` : ` (got ${text.slice(0, 117)}...)`;
 }

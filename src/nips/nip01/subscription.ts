@@ -68,24 +68,31 @@ export class Subscription implements AsyncIterable<NostrEvent>, AsyncDisposable 
     const limits = filters.map((f) => f.limit ?? Number.POSITIVE_INFINITY);
     this.limit = limits.reduce((a, b) => a + b, 0);
     conn.route(this.subId, { message: (m) => this.onMessage(m), closed: (r, d) => this.finish(fail(r, d)) });
+    // the listener lives exactly as long as the subscription: finish() removes it (never added when aborted)
     if (opts.signal?.aborted) this.onAbort();
-    opts.signal?.addEventListener('abort', this.onAbort, { once: true });
+    else opts.signal?.addEventListener('abort', this.onAbort, { once: true });
     if (!this.outcome) this.sendReq();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<NostrEvent> {
-    while (true) {
-      if (this.head < this.queue.length) {
-        const event = this.queue[this.head] as NostrEvent;
-        this.head += 1;
-        this.compact();
-        yield event;
-        continue;
+    try {
+      while (true) {
+        if (this.head < this.queue.length) {
+          const event = this.queue[this.head] as NostrEvent;
+          this.head += 1;
+          this.compact();
+          yield event;
+          continue;
+        }
+        if (this.outcome) return;
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
       }
-      if (this.outcome) return;
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
+    } finally {
+      // a consumer that stops reading (break, return, throw) ends the subscription: CLOSE is sent, the route and
+      // the signal's listener removed, instead of both living until the relay goes quiet
+      if (!this.outcome) this.close();
     }
   }
 

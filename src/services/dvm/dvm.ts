@@ -88,6 +88,7 @@ export function createDvm(deps: DvmDeps, config: DvmConfig): Service {
   const window: StateWindow = { ...DVM_WINDOW, ...deps.window };
   const timeoutMs = config.fetch_timeout * 1000;
   let announced = false;
+  let warnedNoRelays = false;
 
   async function announce(catalog: Catalog, conns: readonly RelayConnection[], signal: AbortSignal) {
     const info = { name: config.name, about: config.about, dTag: config.d_tag, kind: config.kind };
@@ -178,7 +179,12 @@ export function createDvm(deps: DvmDeps, config: DvmConfig): Service {
       for (const [relay, reason] of relays.failures) log.warn('relay_unreachable', { relay, reason });
       m.setGauge('relays_connected', relays.connections.length);
       if (relays.connections.length === 0) {
-        if (config.relays.length === 0) return void log.warn('no_relays_configured');
+        if (config.relays.length === 0) {
+          // once per process: the same cause every cycle is not news
+          (warnedNoRelays ? log.debug : log.warn)('no_relays_configured');
+          warnedNoRelays = true;
+          return;
+        }
         throw new DvmRelaysUnavailableError(`none of the ${config.relays.length} relays could be reached`);
       }
       if (config.announce && !announced) await announce(catalog, relays.connections, signal);

@@ -64,7 +64,10 @@ export const monitorConfigSchema = z
       relays: relayList,
     }),
     relay_list: section({ enabled: bool(true), interval: int(60, 30 * 86_400, 86_400), relays: relayList }),
+    // set by the schema itself (skipClearnetChecks); accepted so a validated config validates again
+    skipped_checks: z.array(z.string()).optional(),
   })
+  .transform(skipClearnetChecks)
   .superRefine(checkInterval)
   .superRefine((c, ctx) => {
     for (const check of CHECKS) {
@@ -80,15 +83,6 @@ export const monitorConfigSchema = z
           code: 'custom',
           path: ['discovery', 'include', check],
           message: `include requires compute.${check}`,
-        });
-      }
-    }
-    for (const check of ['nip66_ssl', 'nip66_dns', 'nip66_geo', 'nip66_net'] as const) {
-      if (c.processing.compute[check] && !c.networks.clearnet.enabled) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['processing', 'compute', check],
-          message: 'requires the clearnet network',
         });
       }
     }
@@ -108,6 +102,36 @@ export const monitorConfigSchema = z
       });
     }
   });
+
+/** The checks that need the clearnet (a public host name and address): TLS certificate, DNS, GeoIP, ASN. */
+export const CLEARNET_ONLY_CHECKS = ['nip66_ssl', 'nip66_dns', 'nip66_geo', 'nip66_net'] as const;
+
+/**
+ * With the clearnet disabled, the clearnet-only checks cannot apply to any relay: they are switched off (compute,
+ * store and include) and listed in `skipped_checks`, which the monitor reports once at start, instead of the
+ * config being rejected until each is switched off by hand.
+ */
+function skipClearnetChecks<
+  C extends {
+    networks: { clearnet: { enabled: boolean } };
+    processing: { compute: Record<string, boolean>; store: Record<string, boolean> };
+    discovery: { include: Record<string, boolean> };
+  },
+>(c: C): C & { skipped_checks: string[] } {
+  if (c.networks.clearnet.enabled) return { ...c, skipped_checks: [] };
+  const skipped = CLEARNET_ONLY_CHECKS.filter((k) => c.processing.compute[k]);
+  const off = Object.fromEntries(CLEARNET_ONLY_CHECKS.map((k) => [k, false]));
+  return {
+    ...c,
+    processing: {
+      ...c.processing,
+      compute: { ...c.processing.compute, ...off },
+      store: { ...c.processing.store, ...off },
+    },
+    discovery: { ...c.discovery, include: { ...c.discovery.include, ...off } },
+    skipped_checks: skipped,
+  };
+}
 
 /** A validated monitor.yaml. */
 export type MonitorConfig = z.output<typeof monitorConfigSchema>;

@@ -89,7 +89,7 @@ export function createRefresher(deps: ServiceDeps, config: RefresherConfig): Ser
       await refreshView(deps.sql, view);
       const seconds = (performance.now() - started) / 1000;
       m.setGauge(`duration_${view}`, seconds);
-      log.info('view_refreshed', { view, duration: Number(seconds.toFixed(3)) });
+      log.debug('view_refreshed', { view, duration: Number(seconds.toFixed(3)) });
       return true;
     } catch (err) {
       log.error('view_refresh_failed', { view, ...describeError(err) });

@@ -48,6 +48,14 @@ describe('seeder', () => {
     expect([expected.relays.length, expected.invalid.length]).toEqual([7_472, 1_390]);
     expect(deps.gauges.get('relays_inserted')).toBe(expected.relays.length);
     expect(deps.logs.filter((l) => l.message === 'seed_line_invalid')).toHaveLength(expected.invalid.length);
+    // the operator sees one line, by reason; each rejected line is at debug
+    expect(deps.logs.filter((l) => l.message === 'seed_line_invalid' && l.level !== 'debug')).toHaveLength(0);
+    const rejected = deps.logs.filter((l) => l.message === 'seed_lines_rejected');
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]?.fields).toMatchObject({
+      lines: 1_390,
+      reasons: { 'local addresses not allowed': 1_389, 'invalid host': 1 },
+    });
     await seeder.cycle(new AbortController().signal); // again: nothing new
     expect(deps.gauges.get('relays_inserted')).toBe(0);
     await db.sql`DELETE FROM service_state`;

@@ -7,6 +7,7 @@ import { insertRelays } from '../../core/db/store.js';
 import type { Service } from '../../core/runner.js';
 import { nowSeconds, type ServiceDeps } from '../../core/service-deps.js';
 import { parseRelayUrl } from '../../models/relay-url.js';
+import { countBy } from '../../utils/counts.js';
 import type { SeederConfig } from './config.js';
 
 /** The seeder's collaborators: the seed file's text is read by the composition root (undefined = missing). */
@@ -53,7 +54,15 @@ export function createSeeder(deps: SeederDeps, config: SeederConfig): Service {
         return;
       }
       const { relays, invalid } = parseSeedList(text);
-      for (const bad of invalid) log.warn('seed_line_invalid', bad);
+      // one line for the operator, by reason; each line at debug
+      for (const bad of invalid) log.debug('seed_line_invalid', bad);
+      if (invalid.length > 0) {
+        log.warn('seed_lines_rejected', {
+          lines: invalid.length,
+          reasons: countBy(invalid.map((i) => i.reason)),
+          hint: 'run with --log-level debug to list them',
+        });
+      }
       const now = nowSeconds(deps);
       const opts = deps.batchSize ? { batchSize: deps.batchSize } : {};
       const inserted = config.seed.to_validate

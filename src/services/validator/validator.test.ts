@@ -100,6 +100,27 @@ describe('validator', () => {
       11, 5, 6,
     ]);
     expect(deps.counters.get('not_validated_not_nostr')).toBe(3);
+    // the failure reasons reach the log: per chunk and in the cycle's summary, counted by reason
+    const summary = deps.logs.find((l) => l.message === 'validation_completed');
+    expect(summary?.fields.reasons).toMatchObject({ 'not-nostr': 3, refused: 1, tls: 1 });
+    expect(deps.logs.some((l) => l.message === 'chunk_validated' && l.fields.reasons)).toBe(true);
+    expect(deps.logs.some((l) => l.message === 'nothing_reachable')).toBe(false);
+  });
+
+  it('says once, with the reasons and the --demo hint, when no candidate can be reached', async () => {
+    await insertCandidates(db.sql, asCandidates(['ws://127.0.0.1:1', 'ws://127.0.0.1:2']), 1_000);
+    let clock = 2_000;
+    const deps = recordingDeps(db.sql, { now: () => clock });
+    const validator = createValidator(deps, config());
+    await validator.cycle(signal());
+    clock += 1_000_000; // past every cool-down: both fail again
+    await validator.cycle(signal());
+    expect(deps.logs.filter((l) => l.message === 'validation_completed' && l.fields.failed === 2)).toHaveLength(2);
+    const warned = deps.logs.filter((l) => l.message === 'nothing_reachable');
+    expect(warned).toHaveLength(1);
+    expect(warned[0]?.level).toBe('warn');
+    expect(warned[0]?.fields).toMatchObject({ checked: 2, reasons: { refused: 2 } });
+    expect(String(warned[0]?.fields.hint)).toContain('--demo');
   });
 
   it('waits the cool-down before re-checking a failure, accepts TLS-broken relays only when allowed', async () => {

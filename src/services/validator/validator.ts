@@ -10,6 +10,7 @@ import { nowSeconds, type ServiceDeps } from '../../core/service-deps.js';
 import type { Network } from '../../models/network.js';
 import { networkConnectOpts } from '../../nips/nip01/network-opts.js';
 import { checkSpeaksNostr, type RelayCheck } from '../../nips/nip01/probe.js';
+import { addCounts, countBy } from '../../utils/counts.js';
 import { createLimiter, type Limiter } from '../../utils/limiter.js';
 import type { ProbeResult } from '../../utils/net/reasons.js';
 import type { Resolver } from '../../utils/net/resolve.js';
@@ -55,9 +56,11 @@ export function createValidator(deps: ValidatorDeps, config: ValidatorConfig): S
     await promoteCandidates(deps.sql, valid);
     await recordFailures(deps.sql, failed, nowSeconds(deps));
     for (const f of failed) deps.metrics.inc(`not_validated_${f.reason.replaceAll('-', '_')}`);
-    return { valid: valid.length, failed: failed.length };
+    return { valid: valid.length, failed: failed.length, reasons: countBy(failed.map((f) => f.reason)) };
   }
 
+  let everValid = false;
+  let warnedUnreachable = false;
   return {
     name: 'validator',
     async cleanup() {
@@ -74,6 +77,7 @@ export function createValidator(deps: ValidatorDeps, config: ValidatorConfig): S
       const limiters = new Map(networks.map((n) => [n, createLimiter(config.networks[n].max_tasks)]));
       const leaseSeconds = leaseFor(config, networks);
       const totals = { total: 0, valid: 0, failed: 0 };
+      const reasons: Record<string, number> = {};
       const max = config.processing.max_candidates ?? Number.POSITIVE_INFINITY;
       try {
         while (!signal.aborted && totals.total < max && networks.length > 0) {
@@ -92,7 +96,13 @@ export function createValidator(deps: ValidatorDeps, config: ValidatorConfig): S
           totals.total += chunk.length;
           totals.valid += r.valid;
           totals.failed += r.failed;
-          log.info('chunk_validated', { candidates: chunk.length, valid: r.valid, failed: r.failed });
+          addCounts(reasons, r.reasons);
+          log.info('chunk_validated', {
+            candidates: chunk.length,
+            valid: r.valid,
+            failed: r.failed,
+            ...(r.failed > 0 ? { reasons: r.reasons } : {}),
+          });
         }
       } finally {
         await releaseLeases(deps.sql, 'validator', owner);
@@ -100,7 +110,21 @@ export function createValidator(deps: ValidatorDeps, config: ValidatorConfig): S
       deps.metrics.setGauge('total', totals.total);
       deps.metrics.setGauge('validated', totals.valid);
       deps.metrics.setGauge('not_validated', totals.failed);
-      log.info('validation_completed', { ...totals, networks: networks.join(',') });
+      log.info('validation_completed', {
+        ...totals,
+        networks: networks.join(','),
+        ...(totals.failed > 0 ? { reasons } : {}),
+      });
+      everValid ||= totals.valid > 0;
+      if (!everValid && !warnedUnreachable && totals.failed > 0 && !signal.aborted) {
+        // said once per process: every candidate failed and none ever passed (typically: no internet access)
+        warnedUnreachable = true;
+        log.warn('nothing_reachable', {
+          checked: totals.total,
+          reasons,
+          hint: 'no candidate relay could be reached: check DNS and outbound connections, or try `bigbrotr up --demo` (a local relay farm, no internet needed)',
+        });
+      }
     },
   };
 }

@@ -26,6 +26,7 @@ import {
 import { buildMetadata, type MetadataType, type RelayMetadata } from '../../../models/metadata.js';
 import type { Relay, RelayUrl } from '../../../models/relay.js';
 import type { JsonObject } from '../../../models/service-state.js';
+import { artifactDir } from '../../../testing/artifacts.js';
 import { generateEvents } from '../../../testing/events.js';
 import { recordingLogger } from '../../../testing/service-deps.js';
 import { useTestDatabase } from '../../../testing/vitest/db.js';
@@ -198,8 +199,7 @@ const stat = (page: Page, name: string) => page.locator(`[data-stat="${name}"] .
 const rows = (page: Page) => page.locator('tr.relay-row');
 
 async function shot(page: Page, name: string, fullPage = true): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const path = join(ARTIFACTS, `${name}.png`);
+  const path = join(await artifactDir('dashboard-'), `${name}.png`);
   await page.screenshot({ path, fullPage });
   console.log(`dashboard screenshot: ${path}`);
 }
