@@ -101,6 +101,14 @@ export class Subscription implements AsyncIterable<NostrEvent>, AsyncDisposable 
     return this.queue.length - this.head;
   }
 
+  /**
+   * End the subscription as refused by `message`: a relay that refuses a REQ with a NOTICE instead of a CLOSED
+   * (some validators do) would otherwise leave it waiting for its idle timeout.
+   */
+  refuse(message: string): void {
+    this.finish(fail(reasonOfRefusal(message), `NOTICE: ${message.slice(0, 200)}`));
+  }
+
   /** Stop the subscription (CLOSE is sent if it is still open on the relay). */
   close(): void {
     this.finish(ok({ eose: false }));

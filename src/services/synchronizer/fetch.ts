@@ -26,8 +26,17 @@ export function connectionFetcher(conn: RelayConnection, opts: { idleTimeoutMs: 
   return async (filter: Filter, signal: AbortSignal): Promise<ProbeResult<NostrEvent[]>> => {
     const bound = pageBound(filter);
     const sub = subscribe(conn, [filter], { signal, idleTimeoutMs: opts.idleTimeoutMs, maxReceived: bound });
+    // one page at a time on a connection: a NOTICE before any answer is this REQ's refusal
+    const noticeWait = new AbortController();
+    void conn.waitForNotice(noticeWait.signal).then((notice) => {
+      if (notice !== undefined && sub.stats.received === 0) sub.refuse(notice);
+    });
     const events: NostrEvent[] = [];
-    for await (const e of sub) events.push(e);
+    try {
+      for await (const e of sub) events.push(e);
+    } finally {
+      noticeWait.abort();
+    }
     // a relay past the bound is cut off, whatever it sent
     if (sub.outcome && !sub.outcome.ok && sub.outcome.reason === 'too-large') return sub.outcome;
     const outcome = sub.outcome;

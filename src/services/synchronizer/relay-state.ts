@@ -22,8 +22,23 @@ export interface RelayState {
 /** A second that a REQ walk could not enumerate (a single kind with more events than the relay's limit). */
 export interface Gap {
   readonly second: number;
+  /** The kinds of the part that could not be listed (a long list is kept as its first and last kind). */
   readonly kinds: readonly number[];
+  readonly kinds_range?: true;
   readonly seen: number;
+  readonly detail?: string;
+}
+
+/** The gap of `second` for a part of `kinds` (a long kind list stored as its range). */
+export function gapOf(second: number, kinds: readonly number[], seen: number, detail?: string): Gap {
+  const long = kinds.length > 16;
+  return {
+    second,
+    kinds: long ? [kinds[0] as number, kinds[kinds.length - 1] as number] : kinds,
+    ...(long ? { kinds_range: true as const } : {}),
+    seen,
+    ...(detail ? { detail } : {}),
+  };
 }
 
 /** The outcome of a relay's last sync: `synchronizer / sync_status / <url>`. */

@@ -9,7 +9,7 @@ import { fail, ok } from '../../models/result.js';
 import type { Filter } from '../../nips/nip01/filter.js';
 import type { ProbeResult } from '../../utils/net/reasons.js';
 import { type HeldSet, heldSetOf } from './negentropy.js';
-import type { Gap } from './relay-state.js';
+import { type Gap, gapOf } from './relay-state.js';
 import { type PageFetcher, type SecondEnumerator, walkWindow } from './windows.js';
 
 const DAY = 86_400;
@@ -73,7 +73,7 @@ export async function reqWalk(span: ReqSpan, d: ReqWalkDeps, tally: Tally): Prom
         tally.unserved += part.unserved ?? 0;
       }
       for (const gap of report.incomplete) {
-        tally.gaps.push({ second: gap.second, kinds: gap.filter.kinds ?? [], seen: gap.seen });
+        tally.gaps.push(gapOf(gap.second, gap.filter.kinds ?? [], gap.seen, gap.detail));
       }
       if (report.failure) return fail(report.failure.reason, report.failure.detail);
       if (d.signal.aborted) return fail('timeout', 'the cycle ended');

@@ -77,11 +77,16 @@ export interface WalkReport {
 
 const MAX_KIND = 65_535;
 const FANOUT = 16;
+/** Kinds per filter once a relay refused a broad part (NIP-01 sets no cap; validators seen cap at 20). */
+const NARROW = 16;
 /** Refusals that withhold a part (its kinds) from this reader rather than stop the walk. */
 const WITHHOLDING: ReadonlySet<ProbeReason> = new Set(['auth-required', 'refused']);
 
-/** A page: its events, `refused` when the relay withheld this part, or undefined when the walk must stop. */
-type Page = NostrEvent[] | 'refused' | undefined;
+/**
+ * A page: its events, `refused` when the relay withheld this part, `too-broad` when it refused a dense second's
+ * part as invalid (a relay that caps the kinds of a filter), or undefined when the walk must stop.
+ */
+type Page = NostrEvent[] | 'refused' | 'too-broad' | undefined;
 
 /** Walk [since, until] of `base` (its since/until/limit are replaced). */
 export async function walkWindow(fetch: PageFetcher, base: Filter, opts: WalkOpts): Promise<WalkReport> {
@@ -104,6 +109,7 @@ export async function walkWindow(fetch: PageFetcher, base: Filter, opts: WalkOpt
       report.withheld.push({ kinds: f.kinds, since: f.since ?? 0, until: f.until ?? 0, reason: r.reason });
       return 'refused';
     }
+    if (r.reason === 'invalid' && f.kinds && f.kinds !== filter.kinds && f.since === f.until) return 'too-broad';
     report.failure = { reason: r.reason, ...(r.detail ? { detail: r.detail } : {}) };
     return undefined;
   };
@@ -117,7 +123,7 @@ export async function walkWindow(fetch: PageFetcher, base: Filter, opts: WalkOpt
     const [s, u] = stack.pop() as [number, number];
     const events = await page({ ...filter, since: s, until: u });
     if (events === undefined) break;
-    if (events === 'refused' || events.length === 0) continue;
+    if (events === 'refused' || events === 'too-broad' || events.length === 0) continue;
     const m = oldest(events);
     if (events.length < report.limit && !report.shortPagesSuspect && !checkedBelow && m > s) {
       // is a short page complete? Once per walk, look below its oldest second: a relay that capped below our
@@ -174,12 +180,35 @@ async function denseSecond(
   const withheld = opts.withheldKinds ?? new Set<number>();
   const kinds = (filter.kinds ?? range(0, MAX_KIND)).filter((k) => !withheld.has(k));
   const pending: number[][] = filter.kinds ? [kinds] : splitList(kinds);
+  let narrowed = false;
   while (pending.length > 0 && !opts.signal.aborted && !report.failure) {
     const part = pending.pop() as number[];
     const f: Filter = { ...filter, kinds: part, since: second, until: second };
     const events = await page(f);
     if (events === undefined) return;
     if (events === 'refused') continue;
+    if (events === 'too-broad') {
+      if (part.length > 1 && !narrowed) {
+        // the relay caps the kinds of a filter: ask the kinds the second is known to hold a few at a time, and
+        // report the other kinds of the second as unlistable (nothing proves them absent)
+        narrowed = true;
+        const known = [...new Set(seenFirst.map((e) => e.kind))].filter((k) => !withheld.has(k)).sort((a, b) => a - b);
+        pending.length = 0;
+        for (let i = 0; i < known.length; i += NARROW) pending.push(known.slice(i, i + NARROW));
+        const rest = kinds.filter((k) => !known.includes(k));
+        report.incomplete.push({
+          second,
+          filter: { ...filter, kinds: rest },
+          seen: 0,
+          detail: `the relay refused ${part.length} kinds in one filter: only the kinds of the second's first page were listed`,
+        });
+      } else if (part.length > 1) {
+        pending.push(...part.map((k) => [k]));
+      } else {
+        report.incomplete.push({ second, filter: f, seen: 0, detail: 'the relay refused the filter as invalid' });
+      }
+      continue;
+    }
     await emit(fresh(events));
     if (events.length < report.limit) continue;
     if (part.length > 1) {
