@@ -29,7 +29,10 @@ export async function runServiceCommand(name: string, argv: readonly string[], i
   const brotr = await loadBrotrConfig(deployment, io);
   const schema = SERVICE_SCHEMAS[name as ServiceCommand];
   const path = serviceConfigPath(io.cwd, deployment, name, values.config);
-  const config = (await loadConfigFile(path, schema, { env: io.env })) as RunnableConfig;
+  const config = (await loadConfigFile(path, schema, {
+    env: io.env,
+    missingAsEmpty: name === 'api',
+  })) as RunnableConfig;
   // a service that signs refuses to start without its key, before anything is opened
   const keysEnv = (config as { keys?: { keys_env: string } }).keys?.keys_env;
   if (keysEnv) signerFromEnv(io.env, keysEnv);

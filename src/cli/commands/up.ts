@@ -111,7 +111,8 @@ async function loadConfigs(
   const configs = new Map<ServiceCommand, UpConfig>();
   for (const name of names) {
     const path = serviceConfigPath(io.cwd, deployment, name);
-    configs.set(name, (await loadConfigFile(path, SERVICE_SCHEMAS[name], { env: io.env })) as UpConfig);
+    const env = { env: io.env, missingAsEmpty: name === 'api' };
+    configs.set(name, (await loadConfigFile(path, SERVICE_SCHEMAS[name], env)) as UpConfig);
   }
   return configs;
 }

@@ -63,12 +63,15 @@ export function parseConfigText<S extends z.ZodType>(text: string, schema: S, fi
 export async function loadConfigFile<S extends z.ZodType>(
   path: string,
   schema: S,
-  opts: { env: Env },
+  opts: { env: Env; missingAsEmpty?: boolean },
 ): Promise<z.output<S>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
+    // a file whose absence means "every default" (api.yaml: loopback, the reader role, no tables)
+    if (opts.missingAsEmpty && (err as NodeJS.ErrnoException).code === 'ENOENT')
+      return parseConfigText('', schema, path, opts.env);
     throw new ConfigError([
       { file: path, path: '', message: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? err}` },
     ]);
