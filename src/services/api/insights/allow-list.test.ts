@@ -15,6 +15,7 @@ const PATHS: Record<string, string> = {
   '/relays/:url{.+}': '/relays/wss%3A%2F%2Frelay.example.com',
   '/stats': '/stats',
   '/events': '/events?limit=1',
+  '/pipeline': '/pipeline',
 };
 
 describe('the insight endpoints obey the table allow-list', () => {
