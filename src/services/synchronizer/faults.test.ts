@@ -47,6 +47,8 @@ const yaml = (extra = '') =>
     '  local: {enabled: true, timeout: 5}',
     `processing: {limit: 500, end_lag: 0, batch_size: 500, since: ${START - 10}}`,
     'shutdown_grace: 10',
+    // the writer login of cliDatabaseEnv (the test server's admin): a service without `pool.user` runs as its role
+    'pool: {user: "${DB_WRITER_USER}", password_env: DB_WRITER_PASSWORD}',
     extra,
   ].join('\n');
 
@@ -121,7 +123,10 @@ describe('synchronizer faults', () => {
     const config = join(dir, 'kill.yaml');
     await writeFile(config, yaml());
     const first = spawnSynchronizer(['--config', config]);
-    await waitFor(async () => (await storedCount()) >= 3_000, 60_000);
+    await waitFor(async () => (await storedCount()) >= 3_000, 60_000).catch((err: unknown) => {
+      console.log(first.stderr().slice(-4000));
+      throw err;
+    });
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe(null);
     const atKill = await storedCount();
