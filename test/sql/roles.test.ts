@@ -34,15 +34,22 @@ describe('roles', () => {
       ),
     ).toBe('42501');
     expect(await asRole('reader', (tx) => tx`SELECT relay_stats_refresh()`)).toBe('42501');
-    // service_state: only the DVM's own rows (its processed requests), through row-level security
+    // service_state: the reader writes none of it; the DVM's role only its own rows (its processed requests),
+    // the refresher only its own, through row-level security
     const upsert = (service: string) => (tx: typeof db.sql) =>
       tx`SELECT service_state_upsert(${[service]}::text[], ${['checkpoint']}::text[], ${['k']}::text[], ${['{}']}::text[]::jsonb[])`;
     expect(await asRole('reader', upsert('validator'))).toBe('42501');
-    expect(await asRole('reader', upsert('dvm'))).toBe('ok');
+    expect(await asRole('reader', upsert('dvm'))).toBe('42501');
+    expect(await asRole('dvm', upsert('dvm'))).toBe('ok');
+    expect(await asRole('dvm', upsert('validator'))).toBe('42501');
     expect(await asRole('refresher', upsert('monitor'))).toBe('42501');
     expect(await asRole('refresher', upsert('refresher'))).toBe('ok');
     await db.sql`INSERT INTO service_state VALUES ('validator', 'checkpoint', 'kept', '{}')`;
-    expect(await asRole('reader', (tx) => tx`DELETE FROM service_state WHERE service_name = 'validator'`)).toBe('ok');
+    expect(await asRole('reader', (tx) => tx`DELETE FROM service_state WHERE service_name = 'validator'`)).toBe(
+      '42501',
+    );
+    // the DVM's role deletes nothing of another service (row-level security hides those rows from it)
+    expect(await asRole('dvm', (tx) => tx`DELETE FROM service_state WHERE service_name = 'validator'`)).toBe('ok');
     expect(await db.sql`SELECT state_key FROM service_state WHERE service_name = 'validator'`).toEqual([
       { state_key: 'kept' },
     ]);

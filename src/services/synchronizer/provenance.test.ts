@@ -8,6 +8,7 @@ import { auditEvents } from '../../core/db/audit.js';
 import { getServiceState, insertRelays } from '../../core/db/store.js';
 import type { NostrEvent } from '../../models/event.js';
 import type { RelayUrl } from '../../models/relay.js';
+import { ZERO_EVENT_ID } from '../../models/service-state.js';
 import { generateEvents, signEvent, testSecretKey } from '../../testing/events.js';
 import { startTestRelay, type TestRelay } from '../../testing/relay/relay.js';
 import { recordingDeps } from '../../testing/service-deps.js';
@@ -72,7 +73,7 @@ describe('synchronizer provenance', () => {
       expect((await sightings(forger.url)).size).toBe(0);
       expect(deps.counters.get('events_invalid')).toBe(forged.length);
       const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', honest.url);
-      expect(cursor?.stateValue).toEqual({ timestamp: NOW });
+      expect(cursor?.stateValue).toEqual({ timestamp: NOW, id: ZERO_EVENT_ID });
       // a later cycle with the forger alone (the events stored, the writer's memory empty): still nothing
       await db.sql`DELETE FROM service_state`;
       await db.sql`DELETE FROM relay WHERE url = ${honest.url}`;
