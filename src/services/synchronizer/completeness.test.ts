@@ -173,6 +173,8 @@ describe.each(peers)('late events and AUTH on %s', (_name, start) => {
       // backdated, delayed, rebroadcast: created_at before the cursor, within the default re-check spans
       const late = generateEvents(1_000, { seed: 42, kinds: [1, 7], createdAt: (i) => at - 3_000 + i * 3 });
       await relay.add(late);
+      // the next cycle: a relay is due once the clock has passed its cursor
+      while (Math.floor(Date.now() / 1000) <= at) await new Promise((r) => setTimeout(r, 100));
       const deps = await cycle(relay.url, over);
       const got = await stored(relay.url);
       expect(late.filter((e) => !got.has(e.id))).toHaveLength(0);
