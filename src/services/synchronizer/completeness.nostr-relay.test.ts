@@ -6,36 +6,19 @@
  * validation: a NOTICE), and its validator refuses any filter naming more than 20 kinds with a NOTICE, not a
  * CLOSED.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { getServiceState, insertRelays } from '../../core/db/store.js';
-import type { RelayUrl } from '../../models/relay.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEvents } from '../../testing/events.js';
-import { recordingDeps } from '../../testing/service-deps.js';
-import { useTestDatabase } from '../../testing/vitest/db.js';
+import { useSyncHarness } from '../../testing/sync-harness.js';
 import { type LibRelay, startLibRelay } from '../../testing/vitest/nostr-relay-lib.js';
-import { createVerifierPool, type VerifierPool } from '../../utils/verifier/pool.js';
 import { synchronizerConfigSchema } from './config.js';
 import type { SyncStatus } from './relay-state.js';
-import { createSynchronizer } from './synchronizer.js';
 
-const db = useTestDatabase('bigbrotr');
+const h = useSyncHarness();
+const { stored, state } = h;
 const NOW = Math.floor(Date.now() / 1000);
 const DAY = 86_400;
 // regular kinds only (the library keeps one replaceable or addressable event per key, and kind 5 deletes)
 const KINDS = [1, 6, 7, 16, 42, ...Array.from({ length: 10 }, (_, i) => 1000 + i)];
-
-let pool: VerifierPool;
-beforeAll(() => {
-  pool = createVerifierPool({ threads: 1 });
-});
-afterAll(async () => {
-  await pool?.close();
-});
-beforeEach(async () => {
-  await db.sql`DELETE FROM service_state`;
-  await db.sql`DELETE FROM relay`;
-  await db.sql`DELETE FROM event`;
-});
 
 const config = (over: Record<string, unknown> = {}) =>
   synchronizerConfigSchema.parse({
@@ -44,22 +27,7 @@ const config = (over: Record<string, unknown> = {}) =>
     timeouts: { idle: 5 },
   });
 
-async function stored(url: string): Promise<Set<string>> {
-  const rows = await db.sql`SELECT encode(event_id, 'hex') AS id FROM event_relay WHERE relay_url = ${url}`;
-  return new Set(rows.map((r) => String(r.id)));
-}
-
-async function state(url: string, key: 'sync_status' | 'checkpoint') {
-  const [row] = await getServiceState(db.sql, 'synchronizer', key, url);
-  return row?.stateValue;
-}
-
-async function cycle(url: string, over: Record<string, unknown> = {}) {
-  await insertRelays(db.sql, [{ url: url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-  const deps = { ...recordingDeps(db.sql, { now: () => Math.floor(Date.now() / 1000) }), pool };
-  await createSynchronizer(deps, config(over)).cycle(new AbortController().signal);
-  return deps;
-}
+const cycle = (url: string, over: Record<string, unknown> = {}) => h.cycle(url, config(over));
 
 describe('synchronizer against the nostr-relay library (@nostr-relay/core, SQLite repository)', () => {
   // 3,000 events over 30 days; 1,500 in one second over 15 kinds (past the library's cap of 1,000); 1,200 of

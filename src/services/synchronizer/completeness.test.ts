@@ -4,41 +4,24 @@
  * twice: the test relay's strfry profile (every run) and the real strfry binary (when BIGBROTR_STRFRY names it;
  * always in CI, where a missing binary fails the file).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { getServiceState, insertRelays } from '../../core/db/store.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getServiceState } from '../../core/db/store.js';
 import type { NostrEvent } from '../../models/event.js';
-import type { RelayUrl } from '../../models/relay.js';
 import { createSigner } from '../../nips/signer.js';
 import { generateEvents, testSecretKey } from '../../testing/events.js';
 import { startTestRelay } from '../../testing/relay/relay.js';
 import { strfryBatchOrder } from '../../testing/relay/strfry-profile.js';
-import { recordingDeps } from '../../testing/service-deps.js';
 import { startStrfry, strfryBinary } from '../../testing/strfry.js';
-import { useTestDatabase } from '../../testing/vitest/db.js';
-import { createVerifierPool, type VerifierPool } from '../../utils/verifier/pool.js';
+import { useSyncHarness } from '../../testing/sync-harness.js';
 import { synchronizerConfigSchema } from './config.js';
 import type { SyncStatus } from './relay-state.js';
-import { createSynchronizer } from './synchronizer.js';
 
 const binary = strfryBinary();
-const db = useTestDatabase('bigbrotr');
+const h = useSyncHarness();
 const NOW = Math.floor(Date.now() / 1000);
 const DAY = 86_400;
 // regular kinds only: strfry keeps one replaceable or addressable event per key, and kind 5 deletes
 const KINDS = [1, 6, 7, 16, 42, ...Array.from({ length: 15 }, (_, i) => 1000 + i)];
-
-let pool: VerifierPool;
-beforeAll(() => {
-  pool = createVerifierPool({ threads: 1 });
-});
-afterAll(async () => {
-  await pool?.close();
-});
-beforeEach(async () => {
-  await db.sql`DELETE FROM service_state`;
-  await db.sql`DELETE FROM relay`;
-  await db.sql`DELETE FROM event`;
-});
 
 const config = (over: Record<string, unknown> = {}) =>
   synchronizerConfigSchema.parse({
@@ -47,26 +30,10 @@ const config = (over: Record<string, unknown> = {}) =>
     timeouts: { idle: 20 },
   });
 
-async function stored(url: string): Promise<Set<string>> {
-  const rows = await db.sql`SELECT encode(event_id, 'hex') AS id FROM event_relay WHERE relay_url = ${url}`;
-  return new Set(rows.map((r) => String(r.id)));
-}
-
-async function status(url: string): Promise<SyncStatus> {
-  const [row] = await getServiceState(db.sql, 'synchronizer', 'sync_status', url);
-  return row?.stateValue as unknown as SyncStatus;
-}
-
-async function cycle(url: string, over: Record<string, unknown> = {}, signerSeed?: number) {
-  await insertRelays(db.sql, [{ url: url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-  const deps = {
-    ...recordingDeps(db.sql, { now: () => Math.floor(Date.now() / 1000) }),
-    pool,
-    ...(signerSeed === undefined ? {} : { signer: createSigner(testSecretKey(signerSeed, 0)) }),
-  };
-  await createSynchronizer(deps, config(over)).cycle(new AbortController().signal);
-  return deps;
-}
+const stored = h.stored;
+const status = async (url: string) => (await h.state(url, 'sync_status')) as unknown as SyncStatus;
+const cycle = (url: string, over: Record<string, unknown> = {}, signerSeed?: number) =>
+  h.cycle(url, config(over), signerSeed === undefined ? {} : { signer: createSigner(testSecretKey(signerSeed, 0)) });
 
 /** A relay holding `events`, that can be given more later. */
 interface Peer extends AsyncDisposable {
@@ -167,7 +134,7 @@ describe.each(peers)('late events and AUTH on %s', (_name, start) => {
       const history = generateEvents(2_000, { seed: 41, kinds: [1], createdAt: (i) => NOW - 2 * DAY + i * 80 });
       await using relay = await start(history);
       await cycle(relay.url, over);
-      const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', relay.url);
+      const [cursor] = await getServiceState(h.db.sql, 'synchronizer', 'cursor', relay.url);
       const at = Number(cursor?.stateValue.timestamp);
       expect(at).toBeGreaterThanOrEqual(NOW);
       // backdated, delayed, rebroadcast: created_at before the cursor, within the default re-check spans

@@ -3,7 +3,7 @@
  * content) and a flooder (200,000 forged copies for every REQ) can neither earn sightings, nor stop or slow the
  * cycle past its deadline, nor cost the honest relay an event; a relay task that throws is that relay's outcome.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getServiceState, insertRelays } from '../../core/db/store.js';
 import type { NostrEvent } from '../../models/event.js';
 import type { RelayUrl } from '../../models/relay.js';
@@ -11,23 +11,21 @@ import type { EventSigner } from '../../nips/signer.js';
 import { generateEvents } from '../../testing/events.js';
 import { startTestRelay, type TestRelay } from '../../testing/relay/relay.js';
 import { recordingDeps } from '../../testing/service-deps.js';
-import { useTestDatabase } from '../../testing/vitest/db.js';
-import { createVerifierPool, type VerifierPool } from '../../utils/verifier/pool.js';
+import { useSyncHarness } from '../../testing/sync-harness.js';
 import { synchronizerConfigSchema } from './config.js';
 import type { SyncStatus } from './relay-state.js';
 import { createSynchronizer } from './synchronizer.js';
 
-const db = useTestDatabase('bigbrotr');
+const h = useSyncHarness();
+const db = h.db;
 const NOW = 1_700_100_000;
 const MAX_DURATION = 20;
-let pool: VerifierPool;
 let honest: TestRelay;
 let forger: TestRelay;
 let flooder: TestRelay;
 let events: NostrEvent[];
 
 beforeAll(async () => {
-  pool = createVerifierPool({ threads: 1 });
   events = generateEvents(2_000, { seed: 61, createdAt: (i) => NOW - 2 * 86_400 + i * 80 });
   honest = await startTestRelay({ events, info: { supported_nips: [1, 11] } });
   forger = await startTestRelay({ events, info: { supported_nips: [1, 11] }, misbehave: { forgeContent: true } });
@@ -39,12 +37,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all([honest?.close(), forger?.close(), flooder?.close()]);
-  await pool?.close();
-});
-beforeEach(async () => {
-  await db.sql`DELETE FROM service_state`;
-  await db.sql`DELETE FROM relay`;
-  await db.sql`DELETE FROM event`;
 });
 
 const config = () =>
@@ -59,10 +51,7 @@ async function sightings(url: string): Promise<number> {
   return Number(row?.n);
 }
 
-async function status(url: string): Promise<SyncStatus | undefined> {
-  const [row] = await getServiceState(db.sql, 'synchronizer', 'sync_status', url);
-  return row?.stateValue as unknown as SyncStatus | undefined;
-}
+const status = async (url: string) => (await h.state(url, 'sync_status')) as unknown as SyncStatus | undefined;
 
 describe('synchronizer containment', () => {
   it('honest + forger + flooder, 10 cycles: none past max_duration, the honest relay whole, no forged sighting', async () => {
@@ -73,7 +62,7 @@ describe('synchronizer containment', () => {
         db.sql,
         [honest, forger, flooder].map((r) => ({ url: r.url as RelayUrl, network: 'local' as const, discoveredAt: 1 })),
       );
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: h.pool() };
       const started = Date.now();
       await createSynchronizer(deps, config()).cycle(new AbortController().signal);
       expect(Date.now() - started).toBeLessThan((MAX_DURATION + 5) * 1000);
@@ -104,7 +93,7 @@ describe('synchronizer containment', () => {
           throw new Error('key store unavailable');
         },
       };
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool, signer };
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: h.pool(), signer };
       await createSynchronizer(deps, config()).cycle(new AbortController().signal);
       expect(await sightings(honest.url)).toBe(2_000);
       expect(await status(honest.url)).toMatchObject({ complete: true });

@@ -48,6 +48,7 @@ const yaml = (extra = '') =>
     `processing: {limit: 500, end_lag: 0, batch_size: 500, since: ${START - 10}}`,
     'shutdown_grace: 10',
     // the writer login of cliDatabaseEnv (the test server's admin): a service without `pool.user` runs as its role
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a YAML environment placeholder, read by the CLI
     'pool: {user: "${DB_WRITER_USER}", password_env: DB_WRITER_PASSWORD}',
     extra,
   ].join('\n');

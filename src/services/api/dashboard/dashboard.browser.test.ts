@@ -5,11 +5,10 @@
  * Chromium is required: without it this test fails (CI installs it), it never skips. Screenshots go to the
  * repository's git-ignored `.test-artifacts/dashboard/`.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -55,7 +54,6 @@ const OVERLAYS = [
   relay(`ws://${'l'.repeat(52)}.loki`, 'loki'),
   relay('ws://127.0.0.1:17700', 'local'),
 ];
-const ARTIFACTS = fileURLToPath(new URL('../../../../.test-artifacts/dashboard/', import.meta.url));
 // 17 NIPs in all, as in the demo farm: every one must get its labelled bar
 const ALPHA_NIPS = [1, 2, 4, 9, 11, 22, 28, 40, 42, 70, 77];
 const BETA_NIPS = [1, 11, 12, 15, 16, 20, 33];

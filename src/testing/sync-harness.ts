@@ -1,0 +1,70 @@
+/**
+ * What the synchronizer's relay tests share: a database emptied before each test, one verifier pool for the
+ * file, the relay's stored sightings and its sync outcome, and one cycle against a relay on the local network.
+ */
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { getServiceState, insertRelays } from '../core/db/store.js';
+import type { RelayUrl } from '../models/relay.js';
+import type { JsonObject } from '../models/service-state.js';
+import type { EventSigner } from '../nips/signer.js';
+import type { SynchronizerConfig } from '../services/synchronizer/config.js';
+import { createSynchronizer } from '../services/synchronizer/synchronizer.js';
+import { createVerifierPool, type VerifierPool } from '../utils/verifier/pool.js';
+import { type RecordingDeps, recordingDeps } from './service-deps.js';
+import { type TestDb, useTestDatabase } from './vitest/db.js';
+
+/** The harness of one test file. */
+export interface SyncHarness {
+  readonly db: TestDb;
+  /** The file's verifier pool (for a cycle over several relays). */
+  pool(): VerifierPool;
+  /** The ids of the events recorded as served by `url`. */
+  stored(url: string): Promise<Set<string>>;
+  /** The relay's `synchronizer / <type> / <url>` row value. */
+  state(url: string, type: 'sync_status' | 'checkpoint' | 'cursor'): Promise<JsonObject | undefined>;
+  /** Add `url` as a local relay and run one synchronizer cycle (the clock is real unless `now` is given). */
+  cycle(
+    url: string,
+    config: SynchronizerConfig,
+    opts?: { signer?: EventSigner; now?: () => number },
+  ): Promise<RecordingDeps>;
+}
+
+/** Set up the harness for the calling test file. */
+export function useSyncHarness(): SyncHarness {
+  const db = useTestDatabase('bigbrotr');
+  let pool: VerifierPool | undefined;
+  beforeAll(() => {
+    pool = createVerifierPool({ threads: 1 });
+  });
+  afterAll(async () => {
+    await pool?.close();
+  });
+  beforeEach(async () => {
+    await db.sql`DELETE FROM service_state`;
+    await db.sql`DELETE FROM relay`;
+    await db.sql`DELETE FROM event`;
+  });
+  return {
+    db,
+    pool: () => pool as VerifierPool,
+    async stored(url) {
+      const rows = await db.sql`SELECT encode(event_id, 'hex') AS id FROM event_relay WHERE relay_url = ${url}`;
+      return new Set(rows.map((r) => String(r.id)));
+    },
+    async state(url, type) {
+      const [row] = await getServiceState(db.sql, 'synchronizer', type, url);
+      return row?.stateValue;
+    },
+    async cycle(url, config, opts = {}) {
+      await insertRelays(db.sql, [{ url: url as RelayUrl, network: 'local', discoveredAt: 1 }]);
+      const deps = {
+        ...recordingDeps(db.sql, { now: opts.now ?? (() => Math.floor(Date.now() / 1000)) }),
+        pool: pool as VerifierPool,
+        ...(opts.signer ? { signer: opts.signer } : {}),
+      };
+      await createSynchronizer(deps, config).cycle(new AbortController().signal);
+      return deps;
+    },
+  };
+}
