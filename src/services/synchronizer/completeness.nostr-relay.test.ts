@@ -8,8 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEvents } from '../../testing/events.js';
-import { useSyncHarness } from '../../testing/sync-harness.js';
 import { type LibRelay, startLibRelay } from '../../testing/vitest/nostr-relay-lib.js';
+import { useSyncHarness } from '../../testing/vitest/sync-harness.js';
 import { synchronizerConfigSchema } from './config.js';
 import type { SyncStatus } from './relay-state.js';
 

@@ -12,7 +12,7 @@ import { generateEvents, testSecretKey } from '../../testing/events.js';
 import { startTestRelay } from '../../testing/relay/relay.js';
 import { strfryBatchOrder } from '../../testing/relay/strfry-profile.js';
 import { startStrfry, strfryBinary } from '../../testing/strfry.js';
-import { useSyncHarness } from '../../testing/sync-harness.js';
+import { useSyncHarness } from '../../testing/vitest/sync-harness.js';
 import { synchronizerConfigSchema } from './config.js';
 import type { SyncStatus } from './relay-state.js';
 

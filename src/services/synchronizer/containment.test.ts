@@ -11,7 +11,7 @@ import type { EventSigner } from '../../nips/signer.js';
 import { generateEvents } from '../../testing/events.js';
 import { startTestRelay, type TestRelay } from '../../testing/relay/relay.js';
 import { recordingDeps } from '../../testing/service-deps.js';
-import { useSyncHarness } from '../../testing/sync-harness.js';
+import { useSyncHarness } from '../../testing/vitest/sync-harness.js';
 import { synchronizerConfigSchema } from './config.js';
 import type { SyncStatus } from './relay-state.js';
 import { createSynchronizer } from './synchronizer.js';

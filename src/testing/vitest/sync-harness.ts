@@ -3,15 +3,15 @@
  * file, the relay's stored sightings and its sync outcome, and one cycle against a relay on the local network.
  */
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { getServiceState, insertRelays } from '../core/db/store.js';
-import type { RelayUrl } from '../models/relay.js';
-import type { JsonObject } from '../models/service-state.js';
-import type { EventSigner } from '../nips/signer.js';
-import type { SynchronizerConfig } from '../services/synchronizer/config.js';
-import { createSynchronizer } from '../services/synchronizer/synchronizer.js';
-import { createVerifierPool, type VerifierPool } from '../utils/verifier/pool.js';
-import { type RecordingDeps, recordingDeps } from './service-deps.js';
-import { type TestDb, useTestDatabase } from './vitest/db.js';
+import { getServiceState, insertRelays } from '../../core/db/store.js';
+import type { RelayUrl } from '../../models/relay.js';
+import type { JsonObject } from '../../models/service-state.js';
+import type { EventSigner } from '../../nips/signer.js';
+import type { SynchronizerConfig } from '../../services/synchronizer/config.js';
+import { createSynchronizer } from '../../services/synchronizer/synchronizer.js';
+import { createVerifierPool, type VerifierPool } from '../../utils/verifier/pool.js';
+import { type RecordingDeps, recordingDeps } from '../service-deps.js';
+import { type TestDb, useTestDatabase } from './db.js';
 
 /** The harness of one test file. */
 export interface SyncHarness {
