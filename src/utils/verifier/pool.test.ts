@@ -1,5 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { NostrEvent } from '../../models/event.js';
+import { artifactDir } from '../../testing/artifacts.js';
 import { generateEvents } from '../../testing/events.js';
 import { createVerifierPool } from './pool.js';
 
@@ -36,4 +41,40 @@ describe('VerifierPool', () => {
     await expect(pending).rejects.toThrow(/died/);
     await pool.close();
   });
+
+  it('closing a pool while its workers load the native verifier or verify never aborts the process', async () => {
+    // bcrypto asserts (C abort, exit 134) when its thread is terminated during its module initialisation: run the
+    // closes in a child process, where an abort shows as its exit status instead of killing the test worker
+    const script = join(await artifactDir('bb-verifier-close-'), 'close.mts');
+    await writeFile(
+      script,
+      `import { createVerifierPool } from ${JSON.stringify(fileURLToPath(new URL('./pool.ts', import.meta.url)))};
+// the pool's threads are unref'd: keep the event loop up meanwhile
+const alive = setInterval(() => {}, 1000);
+// the closes spread over the time a worker takes to load, measured here (it varies with the machine's load)
+const first = createVerifierPool({ threads: 2 });
+const started = performance.now();
+await first.backend;
+const loadMs = performance.now() - started;
+await first.close();
+// every other pool is closed with a batch in hand (its first verify also creates bcrypto's context)
+const batch = ${JSON.stringify(events.slice(0, 50))};
+for (let i = 0; i < 120; i++) {
+  const p = createVerifierPool({ threads: 2 });
+  await new Promise((r) => setTimeout(r, ((i % 12) * loadMs) / 10));
+  if (i % 2) p.verify(batch).catch(() => undefined);
+  await p.close();
+}
+clearInterval(alive);
+console.log('closed 120');
+`,
+    );
+    const run = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 120_000 });
+    expect({ status: run.status, signal: run.signal, stderr: run.stderr.slice(0, 1500) }).toEqual({
+      status: 0,
+      signal: null,
+      stderr: '',
+    });
+    expect(run.stdout).toContain('closed 120');
+  }, 150_000);
 });

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { NostrEvent } from '../../models/event.js';
+import { sleep } from '../deadline.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
 /** Pool options: `threads` defaults to the number of cores. */
@@ -28,7 +29,19 @@ interface Pending {
 interface Slot {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
+  /** Resolves with the verifier's name once the worker has loaded it. */
+  readonly loaded: Promise<string>;
+  /** Resolves when the thread has ended. */
+  readonly ended: Promise<void>;
 }
+
+/**
+ * How long `close()` waits for a worker to end by itself before terminating it. A thread is never terminated
+ * while it may be inside bcrypto's native code: N-API calls made during a termination fail, and bcrypto answers
+ * with a C assertion that aborts the whole process (exit 134). So `close()` asks each worker to stop; the worker
+ * finishes the batch in hand (or its loading) and ends. Termination stays only for a worker that does not answer.
+ */
+const STOP_WAIT_MS = 10_000;
 
 /** The worker pool. Dispose it (or `close()`) to stop the threads. */
 export class VerifierPool implements AsyncDisposable {
@@ -46,7 +59,6 @@ export class VerifierPool implements AsyncDisposable {
       bcrypto: opts.forceJs ? undefined : resolveOptional(require, 'bcrypto/lib/native/schnorr'),
       noble: require.resolve('@noble/curves/secp256k1.js'),
     };
-    const backends: Promise<string>[] = [];
     this.slots = Array.from({ length: this.threads }, () => {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
@@ -54,32 +66,38 @@ export class VerifierPool implements AsyncDisposable {
         // a worker holds one batch at a time: a small young generation keeps each thread's heap small
         resourceLimits: { maxYoungGenerationSizeMb: 8 },
       });
-      const slot: Slot = { worker, pending: new Map() };
-      backends.push(
-        new Promise((resolve, reject) => {
-          worker.on('message', (m: { seq?: number; flags?: Uint8Array; ready?: string; failed?: string }) => {
-            if (m.ready) resolve(m.ready);
-            else if (m.failed) reject(new VerifierPoolError(m.failed));
-            else if (m.seq !== undefined && m.flags) {
-              slot.pending.get(m.seq)?.resolve(m.flags);
-              slot.pending.delete(m.seq);
-              // An idle pool must not keep the process alive; a busy one must.
-              if (slot.pending.size === 0) worker.unref();
-            }
-          });
-        }),
-      );
+      const pending = new Map<number, Pending>();
       const fail = (err: Error): void => {
-        for (const p of slot.pending.values())
+        for (const p of pending.values())
           p.reject(new VerifierPoolError(`verifier worker died: ${err.message}`, { cause: err }));
-        slot.pending.clear();
+        pending.clear();
       };
-      worker.on('error', fail);
-      worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+      const loaded = new Promise<string>((resolve, reject) => {
+        worker.on('message', (m: { seq?: number; flags?: Uint8Array; ready?: string; failed?: string }) => {
+          if (m.ready) resolve(m.ready);
+          else if (m.failed) reject(new VerifierPoolError(m.failed));
+          else if (m.seq !== undefined && m.flags) {
+            pending.get(m.seq)?.resolve(m.flags);
+            pending.delete(m.seq);
+            // An idle pool must not keep the process alive; a busy one must.
+            if (pending.size === 0) worker.unref();
+          }
+        });
+        worker.on('error', (err) => {
+          fail(err);
+          reject(err);
+        });
+        worker.on('exit', (code) => {
+          fail(new Error(`exit code ${code}`));
+          reject(new VerifierPoolError(`verifier worker exited with code ${code} before it was ready`));
+        });
+      });
+      loaded.catch(() => undefined);
+      const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.unref();
-      return slot;
+      return { worker, pending, loaded, ended };
     });
-    this.backend = Promise.all(backends).then((names) => names[0] ?? 'none');
+    this.backend = Promise.all(this.slots.map((s) => s.loaded)).then((names) => names[0] ?? 'none');
     this.backend.catch(() => undefined);
   }
 
@@ -136,11 +154,19 @@ export class VerifierPool implements AsyncDisposable {
     });
   }
 
-  /** Stop every worker; pending work is rejected. */
+  /** Stop every worker once it has finished the batches already sent to it; further work is refused. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(
+      this.slots.map(async (s) => {
+        s.worker.postMessage({ stop: true });
+        const waited = new AbortController();
+        const ended = await Promise.race([s.ended.then(() => true), sleep(STOP_WAIT_MS, waited.signal)]);
+        waited.abort();
+        if (ended !== true) await s.worker.terminate();
+      }),
+    );
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * The verifier worker's code, run with `new Worker(code, { eval: true })` so it needs no TypeScript build:
  * it loads bcrypto's native BIP-340 binding by absolute path, or @noble/curves when that is unavailable.
- * Each message is a batch of events; the answer is one byte per event (1 = id and signature valid).
+ * Each message is a batch of events; the answer is one byte per event (1 = id and signature valid). A `stop`
+ * message closes the port, and the thread ends once the batches before it are answered.
  */
 export const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -20,7 +21,9 @@ async function loadVerify() {
 }
 
 const ready = loadVerify();
-parentPort.on('message', async ({ seq, events }) => {
+parentPort.on('message', async ({ seq, events, stop }) => {
+  // stop: no more batches; the thread ends once what it holds is done (it is never terminated mid-call)
+  if (stop) return parentPort.close();
   const { verify } = await ready;
   const flags = new Uint8Array(events.length);
   for (let i = 0; i < events.length; i++) {
