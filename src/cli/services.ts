@@ -64,16 +64,14 @@ export const SERVICE_FACTORIES: Record<ServiceCommand, Factory> = {
       .split('\n')
       .map((line) => line.trim())
       .filter((line) => line !== '' && !line.startsWith('#'));
-    // the verifier threads live as long as the process (the CLI exits when the service stops)
-    return createSynchronizer(
-      {
-        ...ctx.deps,
-        pool: createVerifierPool(),
-        signer: signerFromEnv(ctx.env, config.keys.keys_env),
-        priorityRelays,
-      },
+    // the verifier threads end with the service, each after the batch in hand: a thread ended by the process's
+    // exit while inside bcrypto's native code would abort the process
+    const pool = createVerifierPool();
+    const service = createSynchronizer(
+      { ...ctx.deps, pool, signer: signerFromEnv(ctx.env, config.keys.keys_env), priorityRelays },
       config,
     );
+    return { ...service, close: () => pool.close() };
   },
   refresher: (ctx, config: RefresherConfig) => createRefresher(ctx.deps, config),
   // the generic table API, the purpose-built endpoints under the prefix and the dashboard at /
