@@ -10,9 +10,10 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../core/config/load.js';
 import { refreshAllStatistics } from '../core/db/maintenance.js';
-import { insertEventRelaysCascade, insertRelays } from '../core/db/store.js';
+import { insertEventRelaysCascade, insertRelayMetadataCascade, insertRelays } from '../core/db/store.js';
 import type { Service } from '../core/runner.js';
 import type { NostrEvent } from '../models/event.js';
+import { buildMetadata } from '../models/metadata.js';
 import type { RelayUrl } from '../models/relay.js';
 import { type ApiConfig, apiConfigSchema } from '../services/api/config.js';
 import { answerRequest } from '../services/dvm/answer.js';
@@ -67,6 +68,19 @@ describe('the examples of docs/', () => {
       db.sql,
       events.map((event) => ({ event, relay: DAMUS, seenAt: event.created_at + 1 })),
     );
+    // checks of damus (whole milliseconds, as the monitor stores them) whose averages repeat (301 / 3)
+    const rtt = (ms: number) => ({
+      data: { rtt_open: ms, rtt_read: ms + 5, rtt_write: ms + 9 },
+      logs: { open_success: true, read_success: true, write_success: true },
+    });
+    await insertRelayMetadataCascade(
+      db.sql,
+      [100, 100, 101].map((ms, i) => ({
+        relay: DAMUS,
+        metadata: buildMetadata('nip66_rtt', rtt(ms)),
+        generatedAt: NOW - i * 3_600,
+      })),
+    );
     await refreshAllStatistics(db.sql);
   });
   afterAll(async () => {
@@ -90,6 +104,31 @@ describe('the examples of docs/', () => {
       (err: { stderr: string; stdout: string }) => ({ stderr: `FAILED ${err.stderr} ${err.stdout}` }),
     );
     expect(stderr).toBe('');
+  });
+
+  it('answers the examples with numbers rounded to at most three decimals', async () => {
+    const api = await startApi();
+    const urls = (shippedBlock ?? '')
+      .split('\n')
+      .flatMap((l) => [...l.matchAll(/curl -s "?\$API(\/[^"\s]+)/g)].map((m) => m[1] as string))
+      .filter((u) => u !== '/health');
+    expect(urls.length).toBeGreaterThan(8);
+    const long: string[] = [];
+    let decimals = 0;
+    const walk = (v: unknown, at: string): void => {
+      if (typeof v === 'number' && !Number.isInteger(v)) {
+        decimals += 1;
+        if ((String(v).split('.')[1] ?? '').length > 3) long.push(`${at}=${v}`);
+      } else if (typeof v === 'string' && /^-?\d+\.\d{4,}$/.test(v)) long.push(`${at}="${v}"`);
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${at}.${k}`);
+    };
+    for (const url of urls) {
+      const res = await fetch(`${api}${url}`);
+      expect(res.status, url).toBe(200);
+      walk(await res.json(), url);
+    }
+    expect(long).toEqual([]);
+    expect(decimals).toBeGreaterThan(0); // the seeded round-trip times reached some answer
   });
 
   it('runs the event examples with event and event_relay enabled, and they are refused by the shipped file', async () => {
