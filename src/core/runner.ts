@@ -74,7 +74,7 @@ async function runLoop(service: Service, opts: RunOpts): Promise<number> {
       opts.metrics.inc('cycles_success');
       opts.metrics.observeCycle(elapsed);
       opts.metrics.setGauge('last_cycle_timestamp', Math.floor(now() / 1000));
-      // the cycle's one info line: its own summary, then how long it took (a summary's `duration` is its own)
+      // the cycle's one info line: its summary, then how long it took (overriding a summary field of that name)
       log.info('cycle_completed', { ...summary, duration: Number(elapsed.toFixed(3)) });
     } else {
       failures += 1;
@@ -123,7 +123,7 @@ async function runCycle(
   opts.signal?.addEventListener('abort', onStop, { once: true });
   const work = (async () => {
     if (service.cleanup) await service.cleanup(cycleAbort.signal);
-    return (await service.cycle(cycleAbort.signal)) ?? undefined;
+    return await service.cycle(cycleAbort.signal);
   })();
   try {
     const summary = await (opts.signal ? raceGrace(work, opts.signal, opts.graceMs) : work);
