@@ -33,7 +33,7 @@ export async function withBenchDatabase<T>(
 
 /** Time `fn` and sample this process's RSS (and V8 heap) every 50 ms while it runs. */
 export async function measured(
-  fn: () => Promise<void>,
+  fn: () => Promise<unknown>,
 ): Promise<{ seconds: number; baseline: number; peak: number; heapPeak: number }> {
   const baseline = process.memoryUsage().rss;
   let peak = baseline;

@@ -245,8 +245,8 @@ describe('database commands', () => {
     expect(err).toContain('services=seeder,finder,validator,monitor,synchronizer,refresher,api,dvm');
     for (const s of services) expect(err).toContain(`${s}: cycle_completed`);
     expect(err).toContain('signing_key_generated');
-    expect(err).toContain('events_phase_completed');
-    expect(err).toMatch(/seeding_completed valid=1 invalid=0 inserted=1/);
+    expect(err).toMatch(/finder: cycle_completed .*events_relaysSeen=/);
+    expect(err).toMatch(/seeder: cycle_completed valid=1 invalid=0 inserted=1/);
     expect(err).toContain('up_stopping');
     expect(err).toMatch(/up_stopped seeder=0 services=0,0,0,0,0,0,0/);
   }, 90_000);
@@ -266,7 +266,7 @@ describe('database commands', () => {
       const r = await run(['monitor', '--once', '--config', config], { ...dbEnv(), NOSTR_PRIVATE_KEY: key });
       expect(r.err).toContain('geo_database_missing');
       expect(r.err).toContain('geo_database_default');
-      expect(r.err).toMatch(/monitoring_completed total=1 succeeded=1 failed=0/);
+      expect(r.err).toMatch(/monitor: cycle_completed total=1 succeeded=1 failed=0/);
       expect(r.code).toBe(0);
       const types = await db.sql`SELECT metadata_type FROM relay_metadata WHERE relay_url = ${relay.url} ORDER BY 1`;
       expect(types.map((t) => t.metadata_type)).toEqual(['nip11_info', 'nip66_http', 'nip66_rtt']);
@@ -278,7 +278,7 @@ describe('database commands', () => {
   it('runs seeder --once on the shipped list and validator --once promoting a local relay', async () => {
     const seeded = await run(['seeder', '--once'], dbEnv());
     expect(seeded.code).toBe(0);
-    expect(seeded.err).toMatch(/seeding_completed valid=7472 invalid=1390 inserted=7472/);
+    expect(seeded.err).toMatch(/seeder: cycle_completed valid=7472 invalid=1390 inserted=7472/);
     await db.sql`DELETE FROM service_state`;
     const relay = await startTestRelay();
     try {
@@ -288,7 +288,7 @@ describe('database commands', () => {
       await writeFile(config, 'networks:\n  clearnet: {enabled: false}\n  local: {enabled: true, timeout: 5}\n');
       const validated = await run(['validator', '--once', '--config', config], dbEnv());
       expect(validated.code).toBe(0);
-      expect(validated.err).toMatch(/validation_completed total=1 valid=1 failed=0/);
+      expect(validated.err).toMatch(/validator: cycle_completed total=1 valid=1 failed=0/);
       expect(await db.sql`SELECT url, discovered_at FROM relay WHERE url = ${relay.url}`).toEqual([
         { url: relay.url, discovered_at: '1' },
       ]);

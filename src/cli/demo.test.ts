@@ -43,6 +43,32 @@ function start(argv: string[], env: Record<string, string>) {
 
 type Running = ReturnType<typeof start>;
 
+/** Info lines a service writes once per process (start, stop, what it opened) or seldom (the daily orphan cleanup). */
+const ONCE = new Set([
+  'service_started',
+  'service_stopped',
+  'api_listening',
+  'geo_database_default',
+  'orphans_deleted',
+]);
+
+/**
+ * At info, each service writes one line per cycle: the runner's `cycle_completed` carrying the service's summary.
+ * Its other info lines are once per process (ONCE, at most once per `service_started`) or progress within a long
+ * cycle (`chunk_validated`, one per chunk of candidates).
+ */
+function expectOneInfoLinePerCycle(lines: readonly Line[], services: readonly string[]): void {
+  const info = lines.filter((l) => l.level === 'info');
+  for (const s of services) {
+    const mine = info.filter((l) => l.service === s);
+    const count = (message: string): number => mine.filter((l) => l.message === message).length;
+    expect(count('cycle_completed'), s).toBeGreaterThan(0);
+    const others = mine.filter((l) => l.message !== 'cycle_completed' && l.message !== 'chunk_validated');
+    expect(others.filter((l) => !ONCE.has(l.message)).map((l) => `${s} ${l.message}`)).toEqual([]);
+    for (const l of others) expect(count(l.message), `${s} ${l.message}`).toBeLessThanOrEqual(count('service_started'));
+  }
+}
+
 /** Wait for `probe` to find something in a running CLI's output; fail with the log's tail if it never does. */
 async function until<T>(run: Running, what: string, probe: () => T | undefined | false, ms = 90_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -171,10 +197,12 @@ describe('up --demo', () => {
         return services.every((s) => at.has(s)) ? at : undefined;
       });
       const monitored = await until(first, 'the farm monitored', () =>
-        first.lines().find((l) => l.message === 'monitoring_completed' && Number(l.total) > 0),
+        first.lines().find((l) => l.message === 'cycle_completed' && l.service === 'monitor' && Number(l.total) > 0),
       );
       const synced = await until(first, 'events synchronized', () =>
-        first.lines().find((l) => l.message === 'sync_completed' && Number(l.inserted) > 0),
+        first
+          .lines()
+          .find((l) => l.message === 'cycle_completed' && l.service === 'synchronizer' && Number(l.inserted) > 0),
       );
       const pipelineAt = Math.max(...firstCycles.values(), monitored.at, synced.at);
       const cyclesAt = Math.max(...firstCycles.values());
@@ -183,7 +211,10 @@ describe('up --demo', () => {
           `${((cyclesAt - t0) / 1000).toFixed(1)} s; farm validated, monitored and synchronized after ` +
           `${((pipelineAt - t0) / 1000).toFixed(1)} s (${[...firstCycles].map(([s, at]) => `${s} ${((at - t0) / 1000).toFixed(1)}`).join(', ')})`,
       );
-      expect(first.lines().find((l) => l.message === 'validation_completed')).toMatchObject({ valid: 20, failed: 0 });
+      expect(first.lines().find((l) => l.message === 'cycle_completed' && l.service === 'validator')).toMatchObject({
+        valid: 20,
+        failed: 0,
+      });
       expect(monitored).toMatchObject({ total: 20, succeeded: 20 });
       const dashboard = await fetch(String(demoReady.dashboard));
       expect(dashboard.status).toBe(200);
@@ -191,12 +222,15 @@ describe('up --demo', () => {
       await until(first, 'views refreshed after the data arrived', () => {
         // a refresh that completed after the one running when the data arrived (each view's line is at debug)
         const lines = first.lines();
-        const i = lines.findIndex((l) => l.message === 'refresh_completed' && l.at > pipelineAt);
-        return i >= 0 && lines.slice(i + 1).some((l) => l.message === 'refresh_completed' && l.failed === 0);
+        const refreshed = (l: (typeof lines)[number]): boolean =>
+          l.message === 'cycle_completed' && l.service === 'refresher';
+        const i = lines.findIndex((l) => refreshed(l) && l.at > pipelineAt);
+        return i >= 0 && lines.slice(i + 1).some((l) => refreshed(l) && l.failed === 0);
       });
       first.stop();
       expect(await first.done).toBe(0);
       expect(first.err()).toContain('"up_stopped"');
+      expectOneInfoLinePerCycle(first.lines(), services);
       const before = await inspect(dataDir);
       expect(before).toMatchObject({ relays: 20, candidates: 0, monitored: 20 });
       expect(before.events).toBeGreaterThan(1000);
@@ -214,11 +248,12 @@ describe('up --demo', () => {
         return services.every((s) => done.has(s));
       });
       const resumed = await until(second, 'the synchronizer resumed', () =>
-        second.lines().find((l) => l.message === 'sync_completed'),
+        second.lines().find((l) => l.message === 'cycle_completed' && l.service === 'synchronizer'),
       );
       expect(Number(resumed.seen)).toBeLessThan(Number(synced.seen) / 4);
       second.stop();
       expect(await second.done).toBe(0);
+      expectOneInfoLinePerCycle(second.lines(), services);
       const after = await inspect(dataDir);
       expect(after).toMatchObject({ relays: 20, candidates: 0, monitored: 20 });
       expect(after.events).toBeGreaterThanOrEqual(before.events);

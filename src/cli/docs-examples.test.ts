@@ -5,15 +5,15 @@
  * path with the shipped dvm.yaml tables. A doc example that stops working fails here.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../core/config/load.js';
 import { refreshAllStatistics } from '../core/db/maintenance.js';
-import { insertEventRelaysCascade, insertRelays } from '../core/db/store.js';
+import { insertEventRelaysCascade, insertRelayMetadataCascade, insertRelays } from '../core/db/store.js';
 import type { Service } from '../core/runner.js';
 import type { NostrEvent } from '../models/event.js';
+import { buildMetadata } from '../models/metadata.js';
 import type { RelayUrl } from '../models/relay.js';
 import { type ApiConfig, apiConfigSchema } from '../services/api/config.js';
 import { answerRequest } from '../services/dvm/answer.js';
@@ -22,48 +22,16 @@ import { loadCatalog } from '../services/dvm/engine.js';
 import { generateEvents } from '../testing/events.js';
 import { recordingLogger } from '../testing/service-deps.js';
 import { useTestDatabase } from '../testing/vitest/db.js';
+import { docBlocks, runnableBlocks, script } from '../testing/vitest/doc-blocks.js';
 import { resolveDeployment } from './deployment.js';
 import { buildService } from './services.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url);
-const doc = (name: string): string => readFileSync(new URL(`docs/${name}`, ROOT), 'utf8');
 const deployment = resolveDeployment(new URL('.', ROOT).pathname, 'deployments/bigbrotr');
 const NOW = Math.floor(Date.now() / 1000);
 const DAMUS = { url: 'wss://relay.damus.io' as RelayUrl, network: 'clearnet' as const, discoveredAt: NOW - 86_400 };
 const ONION = { url: `ws://${'n'.repeat(56)}.onion` as RelayUrl, network: 'tor' as const, discoveredAt: NOW };
-
-/** The fenced blocks of `lang` in `markdown` after the heading `section` (up to the next `## `). */
-function fencedBlocks(markdown: string, lang: string, section?: string): string[] {
-  let text = markdown;
-  if (section) {
-    const start = text.indexOf(`\n${section}\n`);
-    if (start < 0) throw new Error(`no section ${section}`);
-    const end = text.indexOf('\n## ', start + section.length + 2);
-    text = text.slice(start, end < 0 ? undefined : end);
-  }
-  return [...text.matchAll(new RegExp(`^\`\`\`${lang}\\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map((m) => m[1] ?? '');
-}
-
-/**
- * A bash script running every command line of a block with `set -euo pipefail`; curl fails on an HTTP error, and a
- * line ending in `# <text>` must print exactly that text.
- */
-function script(block: string, values: Record<string, string>): { text: string; commands: number } {
-  let commands = 0;
-  const lines = block.split('\n').flatMap((raw) => {
-    const line = raw.replace(/<([a-z-]+)>/g, (m, k: string) => values[k] ?? m);
-    if (line.trim() === '' || line.trim().startsWith('#')) return [];
-    commands += 1;
-    const expected = /\s#\s+(\S.*)$/.exec(line)?.[1];
-    const cmd = expected === undefined ? line : line.slice(0, line.lastIndexOf('#')).trimEnd();
-    const quoted = JSON.stringify(line).replaceAll('$', '\\$').replaceAll('`', '\\`');
-    if (expected === undefined) return [`${cmd} > /dev/null || { echo ${quoted} >&2; exit 1; }`];
-    return [`out=$(${cmd}); [ "$out" = ${JSON.stringify(expected)} ] || { echo "$out: "${quoted} >&2; exit 1; }`];
-  });
-  const text = ['set -euo pipefail', 'curl() { command curl --fail-with-body --max-time 20 "$@"; }', ...lines];
-  return { text: text.join('\n'), commands };
-}
 
 describe('the examples of docs/', () => {
   const db = useTestDatabase('bigbrotr');
@@ -100,16 +68,30 @@ describe('the examples of docs/', () => {
       db.sql,
       events.map((event) => ({ event, relay: DAMUS, seenAt: event.created_at + 1 })),
     );
+    // checks of damus (whole milliseconds, as the monitor stores them) whose averages repeat (301 / 3)
+    const rtt = (ms: number) => ({
+      data: { rtt_open: ms, rtt_read: ms + 5, rtt_write: ms + 9 },
+      logs: { open_success: true, read_success: true, write_success: true },
+    });
+    await insertRelayMetadataCascade(
+      db.sql,
+      [100, 100, 101].map((ms, i) => ({
+        relay: DAMUS,
+        metadata: buildMetadata('nip66_rtt', rtt(ms)),
+        generatedAt: NOW - i * 3_600,
+      })),
+    );
     await refreshAllStatistics(db.sql);
   });
   afterAll(async () => {
     for (const s of services) await s.close?.();
   });
 
-  const [shippedBlock, eventBlock, ...rest] = fencedBlocks(doc('api.md'), 'sh', '## Examples');
+  const [shippedBlock, eventBlock, ...rest] = runnableBlocks('api.md').map((b) => b.text);
 
-  it('docs/api.md has its two example blocks', () => {
+  it('docs/api.md has its two example blocks, docs/dvm.md none to run (its nak block is read below)', () => {
     expect(rest).toEqual([]);
+    expect(runnableBlocks('dvm.md')).toEqual([]);
     expect(shippedBlock).toContain('$API/v1/');
     expect(eventBlock).toContain('$API/v1/event_relay/');
   });
@@ -122,6 +104,31 @@ describe('the examples of docs/', () => {
       (err: { stderr: string; stdout: string }) => ({ stderr: `FAILED ${err.stderr} ${err.stdout}` }),
     );
     expect(stderr).toBe('');
+  });
+
+  it('answers the examples with numbers rounded to at most three decimals', async () => {
+    const api = await startApi();
+    const urls = (shippedBlock ?? '')
+      .split('\n')
+      .flatMap((l) => [...l.matchAll(/curl -s "?\$API(\/[^"\s]+)/g)].map((m) => m[1] as string))
+      .filter((u) => u !== '/health');
+    expect(urls.length).toBeGreaterThan(8);
+    const long: string[] = [];
+    let decimals = 0;
+    const walk = (v: unknown, at: string): void => {
+      if (typeof v === 'number' && !Number.isInteger(v)) {
+        decimals += 1;
+        if ((String(v).split('.')[1] ?? '').length > 3) long.push(`${at}=${v}`);
+      } else if (typeof v === 'string' && /^-?\d+\.\d{4,}$/.test(v)) long.push(`${at}="${v}"`);
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${at}.${k}`);
+    };
+    for (const url of urls) {
+      const res = await fetch(`${api}${url}`);
+      expect(res.status, url).toBe(200);
+      walk(await res.json(), url);
+    }
+    expect(long).toEqual([]);
+    expect(decimals).toBeGreaterThan(0); // the seeded round-trip times reached some answer
   });
 
   it('runs the event examples with event and event_relay enabled, and they are refused by the shipped file', async () => {
@@ -150,11 +157,13 @@ describe('the examples of docs/', () => {
       env: { NOSTR_PRIVATE_KEY: '1'.repeat(64) },
     });
     const catalog = await loadCatalog(db.sql, config.tables);
-    const md = doc('dvm.md');
-    const json = fencedBlocks(md, 'json').find((b) => b.includes('"kind": 5050'));
+    const json = docBlocks('dvm.md', 'json')
+      .map((b) => b.text)
+      .find((b) => b.includes('"kind": 5050'));
     const fromJson = JSON.parse(json ?? '{}') as { kind: number; tags: string[][] };
     // `nak event -k 5050 -t 'param=table;relay' …`: each -t 'a=b;c' is the tag [a, b, c]
-    const nak = fencedBlocks(md, 'sh')
+    const nak = docBlocks('dvm.md', 'sh')
+      .map((b) => b.text)
       .join('\n')
       .split('\n')
       .find((l) => l.startsWith('nak event -k 5050'));

@@ -1,7 +1,7 @@
 /**
  * Start-up checks, run before any service starts (and before the embedded server or the demo farm): the ports
  * the process will listen on are free, the data folder is usable and not served by another command, and every
- * Nostr key the environment gives is valid. Each failure is one line naming what to change; all failures are
+ * Nostr key the environment gives is valid, and the embedded PostgreSQL, when used, is installed. Each failure is one line naming what to change; all failures are
  * reported together as one UsageError (exit 2).
  */
 import { constants } from 'node:fs';
@@ -9,6 +9,7 @@ import { access, mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { BrotrConfig } from '../core/config/index.js';
+import { embeddedPostgresMissing } from '../core/embedded.js';
 import { checkDataFolderFree } from './embedded-server.js';
 import { UsageError } from './errors.js';
 import { parseSecretKey } from './keys.js';
@@ -38,7 +39,7 @@ export interface PreflightInput {
 export async function preflight(input: PreflightInput): Promise<void> {
   const problems = [
     ...(await Promise.all(input.ports.map(checkPort))),
-    ...(input.brotr.database.embedded ? [await checkDataFolder(input)] : []),
+    ...(input.brotr.database.embedded ? [await embeddedPostgresMissing(), await checkDataFolder(input)] : []),
     ...input.keyVariables.map((name) => checkKey(input.env, name)),
   ].filter((p): p is string => p !== undefined);
   if (problems.length === 0) return;

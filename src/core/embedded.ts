@@ -187,6 +187,20 @@ function withTimeout<T>(p: Promise<T>, ms: number, signal?: AbortSignal): Promis
   });
 }
 
+/**
+ * Why the embedded PostgreSQL cannot be used in this install (the optional package was left out), or undefined
+ * when it is there: a start-up check, so `up` says so at once (exit 2) instead of failing after its checks.
+ */
+export async function embeddedPostgresMissing(): Promise<string | undefined> {
+  try {
+    await loadEmbeddedPostgres();
+    return undefined;
+  } catch (err) {
+    if (err instanceof EmbeddedPostgresError) return err.message;
+    throw err;
+  }
+}
+
 const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'message', 'uncaughtException'] as const;
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Structured logging over pino: one line per event, a message name plus fields. Text format
- * (`2026-02-09 12:00:00 INFO synchronizer: sync_completed events=1500 duration=45.2`) or JSON
+ * (`2026-02-09 12:00:00 INFO synchronizer: cycle_completed inserted=1500 duration=45.2`) or JSON
  * (`{"timestamp","level","service","message",...fields}`). Secrets never reach the output.
  */
 import type { Writable } from 'node:stream';

@@ -22,6 +22,55 @@ function setup() {
 }
 
 describe('runService', () => {
+  it('logs one info line per cycle: cycle_completed with the summary the cycle returned, then its duration', async () => {
+    const lines: { level: string; message: string; fields: Record<string, unknown> | undefined }[] = [];
+    const at =
+      (level: string) =>
+      (message: string, fields?: Record<string, unknown>): void =>
+        void lines.push({ level, message, fields });
+    const logger: Logger = {
+      debug: at('debug'),
+      info: at('info'),
+      warn: at('warn'),
+      error: at('error'),
+      child: () => logger,
+    };
+    let n = 0;
+    const service: Service = {
+      name: 'test',
+      cycle: async () => {
+        n += 1;
+        // a summary's own `duration` gives way to the runner's
+        return n === 1 ? { total: 3, failed: 1, duration: 'no' } : undefined;
+      },
+    };
+    const stop = new AbortController();
+    const { metrics } = setup();
+    const running = runService(service, {
+      intervalSec: 0.05,
+      maxConsecutiveFailures: 0,
+      signal: stop.signal,
+      graceMs: 100,
+      logger,
+      metrics,
+    });
+    while (n < 3) await new Promise((r) => setTimeout(r, 10));
+    stop.abort();
+    expect(await running).toBe(0);
+    const info = lines.filter((l) => l.level === 'info').map((l) => l.message);
+    const cycles = info.filter((m) => m === 'cycle_completed');
+    expect(cycles.length).toBeGreaterThanOrEqual(3);
+    // besides the cycles: the start, the stop request (the last cycle may be running) and the stop
+    expect(info.filter((m) => m !== 'cycle_completed' && m !== 'stop_requested')).toEqual([
+      'service_started',
+      'service_stopped',
+    ]);
+    const [first, second] = lines.filter((l) => l.message === 'cycle_completed');
+    expect(first?.fields).toEqual({ total: 3, failed: 1, duration: expect.any(Number) });
+    expect(Object.keys(first?.fields ?? {})).toEqual(['total', 'failed', 'duration']);
+    expect(second?.fields).toEqual({ duration: expect.any(Number) });
+  });
+
   it('runs cleanup then cycle once and returns 0, or 1 when the cycle fails', async () => {
     const calls: string[] = [];
     const { metrics } = setup();
@@ -63,6 +112,7 @@ describe('runService', () => {
         starts.push(Date.now());
         await new Promise((r) => setTimeout(r, 20));
         if (starts.length >= 2) throw new RangeError('bad');
+        return undefined;
       },
     };
     const code = await runService(service, {
@@ -95,6 +145,7 @@ describe('runService', () => {
       cycle: async () => {
         n += 1;
         if (n === 2) throw new RangeError('second cycle broke');
+        return undefined;
       },
     };
     const clock = { t: 1_700_000_000_000 };
@@ -136,6 +187,7 @@ describe('runService', () => {
         await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
         await new Promise((r) => setTimeout(r, 30));
         committed = true;
+        return undefined;
       },
     };
     expect(
@@ -157,6 +209,7 @@ describe('runService', () => {
       cycle: async () => {
         setTimeout(() => stubborn.abort(), 10);
         await new Promise((r) => setTimeout(r, 5000));
+        return undefined;
       },
     };
     expect(

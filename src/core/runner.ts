@@ -7,10 +7,16 @@ import { sleep } from '../utils/deadline.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 
-/** A service: a name, a cycle, and an optional cleanup step run before each cycle. */
+/**
+ * What a cycle did, in a few fields (counts, outcome): the runner logs it in the cycle's one info line,
+ * `cycle_completed <fields> duration=…`, so a service does not log its own summary as well.
+ */
+export type CycleSummary = Readonly<Record<string, unknown>>;
+
+/** A service: a name, a cycle (returning its summary, if any), and an optional cleanup step run before each cycle. */
 export interface Service {
   readonly name: string;
-  cycle(signal: AbortSignal): Promise<void>;
+  cycle(signal: AbortSignal): Promise<CycleSummary | undefined>;
   cleanup?(signal: AbortSignal): Promise<void>;
   /** Release what the service holds beyond its cycles (the api's HTTP server); called once when it stops. */
   close?(): Promise<void>;
@@ -58,7 +64,7 @@ async function runLoop(service: Service, opts: RunOpts): Promise<number> {
   log.info('service_started', { interval: opts.intervalSec, once: Boolean(opts.once) });
   while (!opts.signal?.aborted) {
     const started = now();
-    const { outcome, error } = await runCycle(service, opts);
+    const { outcome, error, summary } = await runCycle(service, opts);
     const ok = outcome === 'ok';
     graceExpired = outcome === 'grace-expired';
     const elapsed = (now() - started) / 1000;
@@ -68,7 +74,8 @@ async function runLoop(service: Service, opts: RunOpts): Promise<number> {
       opts.metrics.inc('cycles_success');
       opts.metrics.observeCycle(elapsed);
       opts.metrics.setGauge('last_cycle_timestamp', Math.floor(now() / 1000));
-      log.info('cycle_completed', { duration: Number(elapsed.toFixed(3)) });
+      // the cycle's one info line: its summary, then how long it took (overriding a summary field of that name)
+      log.info('cycle_completed', { ...summary, duration: Number(elapsed.toFixed(3)) });
     } else {
       failures += 1;
     }
@@ -104,7 +111,7 @@ async function recordCycle(
 async function runCycle(
   service: Service,
   opts: RunOpts,
-): Promise<{ outcome: 'ok' | 'failed' | 'grace-expired'; error?: string }> {
+): Promise<{ outcome: 'ok' | 'failed' | 'grace-expired'; error?: string; summary?: CycleSummary }> {
   const cycleAbort = new AbortController();
   // why: every concurrent relay task of a cycle listens on its signal once (up to the networks' max_tasks);
   // each removes its listener when it ends (nip01/subscription.ts), so a count above 10 is load, not a leak
@@ -116,11 +123,11 @@ async function runCycle(
   opts.signal?.addEventListener('abort', onStop, { once: true });
   const work = (async () => {
     if (service.cleanup) await service.cleanup(cycleAbort.signal);
-    await service.cycle(cycleAbort.signal);
+    return await service.cycle(cycleAbort.signal);
   })();
   try {
-    await (opts.signal ? raceGrace(work, opts.signal, opts.graceMs) : work);
-    return { outcome: 'ok' };
+    const summary = await (opts.signal ? raceGrace(work, opts.signal, opts.graceMs) : work);
+    return summary ? { outcome: 'ok', summary } : { outcome: 'ok' };
   } catch (err) {
     const name = err instanceof Error ? err.name : 'Error';
     opts.metrics.inc('cycles_failed');
@@ -134,7 +141,7 @@ async function runCycle(
 }
 
 /** Wait for `work`; once `stop` aborts, wait at most `graceMs` more, then give up on it. */
-function raceGrace(work: Promise<void>, stop: AbortSignal, graceMs: number): Promise<void> {
+function raceGrace<T>(work: Promise<T>, stop: AbortSignal, graceMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const onStop = (): void => {

@@ -56,7 +56,7 @@ export async function createApi(
     app,
     async cycle() {
       const c = await catalog.reload();
-      log.info('catalog_reloaded', { tables: c.tables.size });
+      return { tables: c.tables.size };
     },
     close: async () => {
       await relay?.close();

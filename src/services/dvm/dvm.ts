@@ -201,7 +201,7 @@ export function createDvm(deps: DvmDeps, config: DvmConfig): Service {
       // why: the cursor only moves when everything up to `started` was read and answered
       if (complete && done === todo.length && !signal.aborted) await advanceCursor(stateSql, state, started, window);
       m.setGauge('requests_pending', todo.length - done);
-      log.info('requests_processed', { found: todo.length, answered: done, cursor: state.cursor ?? null });
+      return { found: todo.length, answered: done, cursor: state.cursor ?? null };
     },
   };
 }

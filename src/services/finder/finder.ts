@@ -28,13 +28,12 @@ export function createFinder(deps: FinderDeps, config: FinderConfig): Service {
       gauge('candidates_found_from_api', api?.inserted ?? 0);
       gauge('api_invalid_urls', api?.invalidUrls ?? 0);
       gauge('api_non_string_items', api?.nonStringItems ?? 0);
-      if (api) log.info('api_phase_completed', { ...api });
       const ev = config.events.enabled && !signal.aborted ? await runEventPhase(deps, config, signal) : undefined;
       gauge('relays_seen', ev?.relaysSeen ?? 0);
       gauge('rows_seen', ev?.rowsSeen ?? 0);
       gauge('candidates_found_from_events', ev?.inserted ?? 0);
       gauge('events_invalid_urls', ev?.invalidUrls ?? 0);
-      if (ev) log.info('events_phase_completed', { ...ev });
+      return { ...prefixed('api', api), ...prefixed('events', ev) };
     },
     async cleanup() {
       const cursors = await deleteOrphanCursors(deps.sql);
@@ -45,4 +44,9 @@ export function createFinder(deps: FinderDeps, config: FinderConfig): Service {
       if (cursors + checkpoints > 0) log.info('cleanup_completed', { cursors, checkpoints });
     },
   };
+}
+
+/** A phase's counts as `<phase>_<count>` summary fields (none when the phase did not run). */
+function prefixed(phase: string, counts: object | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(counts ?? {}).map(([k, v]) => [`${phase}_${k}`, v]));
 }

@@ -182,7 +182,7 @@ export function createMonitor(deps: MonitorDeps, config: MonitorConfig): Service
       m.setGauge('total', totals.total);
       m.setGauge('succeeded', totals.succeeded);
       m.setGauge('failed', totals.failed);
-      log.info('monitoring_completed', totals);
+      return totals;
     },
   };
 }

@@ -148,13 +148,13 @@ export function createRefresher(deps: ServiceDeps, config: RefresherConfig): Ser
       m.setGauge('views_total', summary.total);
       m.setGauge('views_refreshed', summary.refreshed);
       m.setGauge('views_failed', summary.failed);
-      log.info('refresh_completed', { ...summary });
       if (configured.length > 0 && views.length === 0) {
         throw new RefreshFailedError(`none of the ${configured.length} views can be refreshed by this role`);
       }
       if (summary.total > 0 && summary.failed === summary.total) {
         throw new RefreshFailedError(`all ${summary.total} views failed to refresh`);
       }
+      return { ...summary };
     },
   };
 }

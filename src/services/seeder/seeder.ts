@@ -75,12 +75,12 @@ export function createSeeder(deps: SeederDeps, config: SeederConfig): Service {
       deps.metrics.setGauge('seed_lines_valid', relays.length);
       deps.metrics.setGauge('seed_lines_invalid', invalid.length);
       deps.metrics.setGauge('relays_inserted', inserted);
-      log.info('seeding_completed', {
+      return {
         valid: relays.length,
         invalid: invalid.length,
         inserted,
         as: config.seed.to_validate ? 'candidates' : 'relays',
-      });
+      };
     },
   };
 }

@@ -219,7 +219,7 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
         const refused = writer.refusedFrom(relay.url);
         if (Object.keys(refused).length > 0) log.warn('relay_events_refused', { relay: relay.url, ...refused });
       }
-      log.info('sync_completed', { ...totals });
+      return { ...totals };
     },
   };
 }

@@ -110,11 +110,6 @@ export function createValidator(deps: ValidatorDeps, config: ValidatorConfig): S
       deps.metrics.setGauge('total', totals.total);
       deps.metrics.setGauge('validated', totals.valid);
       deps.metrics.setGauge('not_validated', totals.failed);
-      log.info('validation_completed', {
-        ...totals,
-        networks: networks.join(','),
-        ...(totals.failed > 0 ? { reasons } : {}),
-      });
       everValid ||= totals.valid > 0;
       if (!everValid && !warnedUnreachable && totals.failed > 0 && !signal.aborted) {
         // said once per process: every candidate failed and none ever passed (typically: no internet access)
@@ -125,6 +120,7 @@ export function createValidator(deps: ValidatorDeps, config: ValidatorConfig): S
           hint: 'no candidate relay could be reached: check DNS and outbound connections, or try `bigbrotr up --demo` (a local relay farm, no internet needed)',
         });
       }
+      return { ...totals, networks: networks.join(','), ...(totals.failed > 0 ? { reasons } : {}) };
     },
   };
 }
