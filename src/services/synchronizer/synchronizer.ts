@@ -159,7 +159,10 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
           await Promise.all(
             relays.map((r) =>
               (limiters.get(r.network) as Limiter)(async () => {
-                const result = await syncRelay(r, end, d, signal).catch((err: unknown) => {
+                // each relay's task ends with the cycle through a child signal: its pages listen there, so any
+                // number of relays at once adds one listener to the cycle's signal
+                using task = withDeadline(Number.POSITIVE_INFINITY, signal);
+                const result = await syncRelay(r, end, d, task.signal).catch((err: unknown) => {
                   log.warn('relay_task_failed', { relay: r.url, error: (err as Error).message });
                   return { complete: false };
                 });

@@ -5,8 +5,10 @@
  * Tail events never move a cursor: the cursor means "complete up to", and the next cycle's catch-up walk proves
  * that for the span the tail covered. A relay whose tail fails is logged; the others go on.
  */
+
 import type { Relay } from '../../models/relay.js';
 import { subscribe } from '../../nips/nip01/subscription.js';
+import { withDeadline } from '../../utils/deadline.js';
 import { openRelay, type RelaySyncDeps } from './relay-sync.js';
 
 const FLUSH_MS = 1000;
@@ -21,12 +23,14 @@ export async function tailRelays(relays: readonly Relay[], d: RelaySyncDeps, sig
   try {
     await Promise.all(
       relays.map(async (relay) => {
+        // a child signal per relay: the cycle's signal gets one listener however many relays are tailed
+        using task = withDeadline(Number.POSITIVE_INFINITY, signal);
         try {
-          const opened = await openRelay(relay, d, signal);
+          const opened = await openRelay(relay, d, task.signal);
           if (!opened.ok) return;
           await using conn = opened.value;
           const filters = d.filters.map(({ since: _s, until: _u, ...f }) => ({ ...f, limit: 0 }));
-          const sub = subscribe(conn, filters, { closeOnEose: false, idleTimeoutMs: 0, signal });
+          const sub = subscribe(conn, filters, { closeOnEose: false, idleTimeoutMs: 0, signal: task.signal });
           for await (const event of sub) {
             received += 1;
             await d.writer.add(relay, [event]);
