@@ -1,8 +1,8 @@
 /**
  * Start-up checks, run before any service starts (and before the embedded server or the demo farm): the ports
  * the process will listen on are free, the data folder is usable and not served by another command, and every
- * Nostr key the environment gives is valid, and the embedded PostgreSQL, when used, is installed. Each failure is one line naming what to change; all failures are
- * reported together as one UsageError (exit 2).
+ * Nostr key the environment gives is valid, and the embedded PostgreSQL, when used, is installed. Each failure is
+ * one line naming what to change; all failures are reported together as one UsageError (exit 2).
  */
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
