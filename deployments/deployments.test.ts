@@ -25,11 +25,11 @@ import postgres from 'postgres';
 import { Registry } from 'prom-client';
 import { describe, expect, inject, it } from 'vitest';
 import { parseDocument, parse as parseYaml } from 'yaml';
-import { SERVICE_NAMES } from '../src/cli/help.js';
-import { SERVICE_SCHEMAS } from '../src/cli/registry.js';
+import { SERVICES } from '../src/cli/services.js';
 import { brotrConfigSchema, interpolate, mergePoolConfig, parseConfigText } from '../src/core/config/index.js';
 import { createDb } from '../src/core/db/pool.js';
 import { createServiceMetrics, startMetricsServer } from '../src/core/metrics.js';
+import { SERVICE_NAMES } from '../src/models/service-state.js';
 import { applySqlDir, createDatabase, dropDatabase, initSqlDir, randomDatabaseName } from '../src/testing/databases.js';
 
 type Json = Record<string, unknown>;
@@ -327,7 +327,7 @@ describe.each(DEPLOYMENTS)('%s: Compose stack', (d) => {
       expect(command).toBe(name);
       expect([brotr.database.host, brotr.database.port]).toEqual(['pgbouncer', 6432]);
       const file = join(dir, 'config', 'services', `${name}.yaml`);
-      const schema = SERVICE_SCHEMAS[name as (typeof SERVICE_NAMES)[number]];
+      const schema = SERVICES[name as (typeof SERVICE_NAMES)[number]].schema;
       const config = parseConfigText(readFileSync(file, 'utf8'), schema, file, cenv) as Json & {
         metrics: { enabled: boolean; host: string; port: number };
         pool?: Parameters<typeof mergePoolConfig>[1];

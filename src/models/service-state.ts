@@ -1,11 +1,11 @@
 /** The generic key-value state of the services (`service_state`). */
 import { fail, ok, type Result } from './result.js';
 
-/** The services that keep state. */
-export type ServiceName = 'seeder' | 'finder' | 'validator' | 'monitor' | 'synchronizer' | 'refresher' | 'api' | 'dvm';
-
-/** Every service name that may own state rows. */
-export const SERVICE_NAMES: readonly ServiceName[] = [
+/**
+ * Every service, in start order: the services `bigbrotr <service>` runs and that may own state rows. The one
+ * list of names (the CLI's registry, src/cli/services.ts, is typed by it).
+ */
+export const SERVICE_NAMES = [
   'seeder',
   'finder',
   'validator',
@@ -14,7 +14,15 @@ export const SERVICE_NAMES: readonly ServiceName[] = [
   'refresher',
   'api',
   'dvm',
-];
+] as const;
+
+/** One of the service names. */
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** Whether a string names a service. */
+export function isServiceName(name: unknown): name is ServiceName {
+  return (SERVICE_NAMES as readonly unknown[]).includes(name);
+}
 
 /** Kinds of state rows (`cycle`: a service's last cycle, written by the runner). */
 export type StateType = 'checkpoint' | 'cursor' | 'lease' | 'cycle' | 'sync_status';
@@ -43,7 +51,7 @@ export function parseServiceState(row: {
   readonly stateValue: unknown;
 }): Result<ServiceState> {
   const { serviceName, stateType, stateKey } = row;
-  if (!(SERVICE_NAMES as readonly unknown[]).includes(serviceName)) return fail('invalid', 'unknown service name');
+  if (!isServiceName(serviceName)) return fail('invalid', 'unknown service name');
   if (!(STATE_TYPES as readonly unknown[]).includes(stateType)) return fail('invalid', 'unknown state type');
   if (typeof stateKey !== 'string' || stateKey.includes('\0')) {
     return fail('invalid', 'state key must be a string without null characters');
@@ -51,7 +59,7 @@ export function parseServiceState(row: {
   const value = checkStateValue(row.stateValue);
   if (!value.ok) return value;
   return ok({
-    serviceName: serviceName as ServiceName,
+    serviceName,
     stateType: stateType as StateType,
     stateKey,
     stateValue: value.value,
