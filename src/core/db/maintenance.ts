@@ -1,7 +1,5 @@
 /** Cleanup and statistics refresh through their stored functions. */
-import type postgres from 'postgres';
-
-type Sql = postgres.Sql | postgres.TransactionSql;
+import type { Sql } from './sql.js';
 
 /** The thirteen statistics views, in the order all_statistics_refresh() refreshes them. */
 export const STATISTICS_VIEWS = [

@@ -6,12 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type postgres from 'postgres';
 import type { Network } from '../../models/network.js';
 import type { Relay, RelayUrl } from '../../models/relay.js';
 import type { ServiceName } from '../../models/service-state.js';
-
-type Sql = postgres.Sql | postgres.TransactionSql;
+import type { Sql } from './sql.js';
 
 /** Which relays to claim: due when the `timestamp` of their `(service, stateType, url)` row is below `dueBefore`. */
 export interface ClaimRelaysOpts {

@@ -19,6 +19,8 @@ export {
   toQueryError,
 } from './run.js';
 
+import type { Sql } from '../db/sql.js';
+
 /** A filter operator. `=` on a text-array column means "contains the element". */
 export type FilterOp = '=' | '>' | '<' | '>=' | '<=' | 'ILIKE';
 
@@ -193,7 +195,6 @@ export function clip(s: string, max = 64): string {
 }
 
 type Fragment = postgres.PendingQuery<postgres.Row[]>;
-type Sql = postgres.Sql | postgres.TransactionSql;
 
 /** The SQL condition of one filter (operators from fixed fragments). */
 export function filterSql(sql: Sql, f: Filter): Fragment {

@@ -8,8 +8,10 @@
  * sorts the whole table; tags through the GIN index on `tagvalues` (`name:value` of each one-letter tag's first
  * value). In lilbrotr `tags`, `content` and `sig` are NULL and answered as null.
  */
+
+import type { Sql } from '../../../core/db/sql.js';
 import { bad, good, type PageOpts, type Parsed, parseInteger, parseList, readParams } from './params.js';
-import { allOf, cancellable, type Fragment, type Sql } from './sql.js';
+import { allOf, cancellable, type Fragment } from './sql.js';
 
 /** The most values one list parameter (`ids`, `authors`, `kinds`, a tag) may carry. */
 export const MAX_LIST = 500;

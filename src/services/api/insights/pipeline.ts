@@ -5,8 +5,10 @@
  * (synchronizer cursors and `sync_status` rows), and each service's last cycle (`cycle`/`last` rows the runner
  * writes).
  */
+
+import type { Sql } from '../../../core/db/sql.js';
 import { good, type Parsed, readParams } from './params.js';
-import { cancellable, type Fragment, type Sql, toNumber } from './sql.js';
+import { cancellable, type Fragment, toNumber } from './sql.js';
 
 /** A count by reason (or kind). */
 export interface ReasonCount {

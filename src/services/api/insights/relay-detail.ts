@@ -5,11 +5,12 @@
  * reason, kinds withheld), and a page of its RTT check history (newest first, keyset on the check time).
  */
 import { type HealthWindow, type RelayHealth, relayHealth, WINDOW_SECONDS } from '../../../core/db/relay-health.js';
+import type { Sql } from '../../../core/db/sql.js';
 import { METADATA_TYPES } from '../../../models/metadata.js';
 import { parseRelayUrl } from '../../../models/relay-url.js';
 import { bad, good, type Parsed, parseInteger, readParams } from './params.js';
 import { type SyncProblem, syncStatus } from './pipeline.js';
-import { cancellable, type Sql, toNumber } from './sql.js';
+import { cancellable, toNumber } from './sql.js';
 
 /** A validated `/relays/{url}` request: URLs to look up (as given, then canonical) and the history page. */
 export interface RelayDetailQuery {

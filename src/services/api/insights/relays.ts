@@ -3,6 +3,8 @@
  * and supported NIPs, country from the geo check or else the NIP-11 `relay_countries`, the newest RTT check) and its event count (`relay_stats`),
  * filtered by network, NIP, software, country, status and a search in URL and name; sorted and paginated.
  */
+
+import type { Sql } from '../../../core/db/sql.js';
 import { NETWORKS, type Network } from '../../../models/network.js';
 import {
   bad,
@@ -15,7 +17,7 @@ import {
   parseText,
   readParams,
 } from './params.js';
-import { allOf, cancellable, type Fragment, jsonNumber, jsonText, type Sql, toNumber } from './sql.js';
+import { allOf, cancellable, type Fragment, jsonNumber, jsonText, toNumber } from './sql.js';
 
 /** The fields `/relays` sorts by. */
 export const RELAY_SORTS = [

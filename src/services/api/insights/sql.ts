@@ -1,8 +1,6 @@
 /** SQL pieces shared by the insight queries: cancellation by AbortSignal and defensive reads of JSONB facts. */
 import type postgres from 'postgres';
-
-/** A postgres.js client (pool or transaction). */
-export type Sql = postgres.Sql | postgres.TransactionSql;
+import type { Sql } from '../../../core/db/sql.js';
 
 /** A composable SQL fragment. */
 export type Fragment = postgres.PendingQuery<postgres.Row[]>;

@@ -4,9 +4,11 @@
  * (`event_daily_counts`, missing days as zeros), software and NIP support shares (`relay_software_counts`,
  * `supported_nip_counts`) and relays per country (the geo check's, else the one NIP-11 announces).
  */
+
+import type { Sql } from '../../../core/db/sql.js';
 import { good, type Parsed, parseInteger, readParams } from './params.js';
 import { countryOf } from './relays.js';
-import { cancellable, round, type Sql, toNumber } from './sql.js';
+import { cancellable, round, toNumber } from './sql.js';
 
 /** A validated `/stats` request. */
 export interface StatsQuery {
