@@ -10,7 +10,9 @@
  */
 
 import type { Sql } from '../../../core/db/sql.js';
-import { bad, good, type PageOpts, type Parsed, parseInteger, parseList, readParams } from './params.js';
+import type { PageOpts } from '../../../core/tables/query.js';
+import { type Checked, ok, refuse } from '../../../models/result.js';
+import { parseInteger, parseList, readParams } from './params.js';
 import { allOf, cancellable, type Fragment } from './sql.js';
 
 /** The most values one list parameter (`ids`, `authors`, `kinds`, a tag) may carry. */
@@ -58,7 +60,7 @@ const TAG = /^#[A-Za-z]$/;
 const SIMPLE = new Set(['ids', 'authors', 'kinds', 'since', 'until', 'limit', 'before_id']);
 
 /** Check an `/events` request's query string; `limit` is clamped to the maximum page size. */
-export function parseEventQuery(url: string, page: PageOpts): Parsed<EventQuery> {
+export function parseEventQuery(url: string, page: PageOpts): Checked<EventQuery> {
   const params = readParams(url, (k) => SIMPLE.has(k) || TAG.test(k));
   if (!params.ok) return params;
   const p = params.value;
@@ -76,21 +78,21 @@ export function parseEventQuery(url: string, page: PageOpts): Parsed<EventQuery>
     tags.push({ name: key.slice(1), values: values.value });
   }
   const time = { min: 0, max: Number.MAX_SAFE_INTEGER, dflt: 0 };
-  const since = p.has('since') ? parseInteger(p.get('since'), 'since', time) : good(undefined);
+  const since = p.has('since') ? parseInteger(p.get('since'), 'since', time) : ok(undefined);
   if (!since.ok) return since;
-  const until = p.has('until') ? parseInteger(p.get('until'), 'until', time) : good(undefined);
+  const until = p.has('until') ? parseInteger(p.get('until'), 'until', time) : ok(undefined);
   if (!until.ok) return until;
   const beforeId = hexList(p.get('before_id'), 'before_id');
   if (!beforeId.ok) return beforeId;
   if (beforeId.value !== undefined && (beforeId.value.length !== 1 || until.value === undefined))
-    return bad('invalid_before_id', 'before_id is one event id and needs until (the cursor is until + before_id)');
+    return refuse('invalid_before_id', 'before_id is one event id and needs until (the cursor is until + before_id)');
   const limit = parseInteger(p.get('limit'), 'limit', {
     min: 0,
     max: Number.MAX_SAFE_INTEGER,
     dflt: page.defaultPageSize,
   });
   if (!limit.ok) return limit;
-  return good({
+  return ok({
     ...(ids.value === undefined ? {} : { ids: ids.value }),
     ...(authors.value === undefined ? {} : { authors: authors.value }),
     ...(kinds.value === undefined ? {} : { kinds: kinds.value }),
@@ -102,17 +104,17 @@ export function parseEventQuery(url: string, page: PageOpts): Parsed<EventQuery>
   });
 }
 
-function hexList(raw: string | undefined, name: string): Parsed<string[] | undefined> {
-  if (raw === undefined) return good(undefined);
+function hexList(raw: string | undefined, name: string): Checked<string[] | undefined> {
+  if (raw === undefined) return ok(undefined);
   const items = parseList(raw.toLowerCase(), name, MAX_LIST);
   if (!items.ok) return items;
   if (!items.value.every((h) => HEX64.test(h)))
-    return bad(`invalid_${name}`, `${name} must be 64-character hex strings, comma-separated`);
+    return refuse(`invalid_${name}`, `${name} must be 64-character hex strings, comma-separated`);
   return items;
 }
 
-function kindList(raw: string | undefined): Parsed<number[] | undefined> {
-  if (raw === undefined) return good(undefined);
+function kindList(raw: string | undefined): Checked<number[] | undefined> {
+  if (raw === undefined) return ok(undefined);
   const items = parseList(raw, 'kinds', MAX_LIST);
   if (!items.ok) return items;
   const kinds: number[] = [];
@@ -121,23 +123,23 @@ function kindList(raw: string | undefined): Parsed<number[] | undefined> {
     if (!n.ok) return n;
     kinds.push(n.value);
   }
-  return good([...new Set(kinds)]);
+  return ok([...new Set(kinds)]);
 }
 
 /** Tag values: comma-separated, or a JSON array of strings when a value itself holds a comma. */
-function tagValues(raw: string, key: string): Parsed<string[]> {
+function tagValues(raw: string, key: string): Checked<string[]> {
   if (!raw.startsWith('[')) return parseList(raw, 'tag', MAX_LIST);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    return bad('invalid_tag', `${key} must be comma-separated values or a JSON array of strings`);
+    return refuse('invalid_tag', `${key} must be comma-separated values or a JSON array of strings`);
   }
   if (!Array.isArray(parsed) || parsed.length === 0 || parsed.length > MAX_LIST)
-    return bad('invalid_tag', `${key} must be a JSON array of 1 to ${MAX_LIST} strings`);
+    return refuse('invalid_tag', `${key} must be a JSON array of 1 to ${MAX_LIST} strings`);
   if (!parsed.every((v) => typeof v === 'string' && !v.includes('\0')))
-    return bad('invalid_tag', `${key} must be a JSON array of strings`);
-  return good(parsed as string[]);
+    return refuse('invalid_tag', `${key} must be a JSON array of strings`);
+  return ok(parsed as string[]);
 }
 
 const bytea = (sql: Sql, hexes: readonly string[]) =>

@@ -7,7 +7,8 @@
  */
 
 import type { Sql } from '../../../core/db/sql.js';
-import { good, type Parsed, readParams } from './params.js';
+import { type Checked, ok } from '../../../models/result.js';
+import { readParams } from './params.js';
 import { cancellable, type Fragment, toNumber } from './sql.js';
 
 /** A count by reason (or kind). */
@@ -62,9 +63,9 @@ export interface Pipeline {
 export const MAX_PROBLEMS = 50;
 
 /** `/pipeline` takes no parameter. */
-export function parsePipelineQuery(url: string): Parsed<Record<string, never>> {
+export function parsePipelineQuery(url: string): Checked<Record<string, never>> {
   const params = readParams(url, () => false);
-  return params.ok ? good({}) : params;
+  return params.ok ? ok({}) : params;
 }
 
 /** The pipeline's figures, `now` in seconds. */
