@@ -2,13 +2,13 @@
  * `bigbrotr up --demo`: a farm of local relays started in-process, and the service configs pointed at it in
  * memory (the user's files are never written), so the whole pipeline can be watched offline within a minute.
  */
-import { schnorr } from '@noble/curves/secp256k1.js';
 import type postgres from 'postgres';
 import { insertCandidates } from '../core/db/candidates.js';
 import type { Logger } from '../core/logger.js';
 import type { NostrEvent } from '../models/event.js';
 import { parseRelayUrl } from '../models/relay-url.js';
 import type { ServiceName } from '../models/service-state.js';
+import { pubkeyOf } from '../nips/signer.js';
 import { generateEvents, signEvent, testSecretKey } from '../testing/events.js';
 import { startTestRelay, type TestRelay, type TestRelayInfo, type TestRelayOpts } from '../testing/relay/relay.js';
 import { SERVICES, type ServiceConfigs } from './services.js';
@@ -77,7 +77,7 @@ export function demoRelayInfo(i: number): TestRelayInfo {
     auth_required: false,
     payment_required: i % 7 === 6,
   };
-  const pubkey = Buffer.from(schnorr.getPublicKey(testSecretKey(SEED + 1, i))).toString('hex');
+  const pubkey = pubkeyOf(testSecretKey(SEED + 1, i));
   return {
     name: i >= NAMES.length * PLACES.length ? `${name} ${i}` : name,
     description: `Demo relay ${i + 1} of the bigbrotr up --demo farm (127.0.0.1 only).`,
