@@ -13,22 +13,16 @@ import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertCandidates } from '../../../core/db/candidates.js';
 import { recordLastCycle } from '../../../core/db/cycles.js';
 import { refreshAllStatistics } from '../../../core/db/maintenance.js';
-import {
-  insertEventRelaysCascade,
-  insertRelayMetadataCascade,
-  insertRelays,
-  upsertServiceState,
-} from '../../../core/db/store.js';
+import { insertEventRelaysCascade, insertRelayMetadataCascade, insertRelays } from '../../../core/db/store.js';
 import { buildMetadata, type MetadataType, type RelayMetadata } from '../../../models/metadata.js';
 import type { Relay, RelayUrl } from '../../../models/relay.js';
-import type { JsonObject } from '../../../models/service-state.js';
 import { artifactDir } from '../../../testing/artifacts.js';
 import { generateEvents } from '../../../testing/events.js';
 import { recordingLogger } from '../../../testing/service-deps.js';
 import { useTestDatabase } from '../../../testing/vitest/db.js';
+import { seedPipelineState } from '../../../testing/vitest/pipeline-seed.js';
 import { everyInsightTable, insightRoutes } from '../insights/insights.js';
 import { dashboardRoutes, dashboardTitle } from './dashboard.js';
 import { chartInfo, chartLabels, clippedTables, noOverflow, open, type PageGlobals } from './page-probes.js';
@@ -115,41 +109,22 @@ async function seed(): Promise<void> {
 
 /** Candidates (two failed by dns, one by tls), the synchronizer's state and two services' last cycles. */
 async function seedPipeline(): Promise<void> {
-  const url = (h: string) => `wss://${h}.candidate.example` as RelayUrl;
-  await insertCandidates(
-    db.sql,
-    ['a', 'b', 'c', 'd', 'e'].map((h) => ({ url: url(h), network: 'clearnet' as const })),
-    NOW - 900,
-  );
-  const state = (serviceName: 'validator' | 'synchronizer', stateType: string, key: string, value: JsonObject) => ({
-    serviceName,
-    stateType: stateType as 'checkpoint',
-    stateKey: key,
-    stateValue: value,
+  await seedPipelineState(db.sql, {
+    now: NOW,
+    candidatesAt: NOW - 900,
+    failures: 1,
+    cursors: { [ALPHA.url]: NOW - 120, [BETA.url]: NOW - 7_200 },
+    statuses: {
+      [ALPHA.url]: { complete: true, reason: null, resume_at: null, withheld: { '4': 12 }, updated_at: NOW - 120 },
+      [BETA.url]: {
+        complete: false,
+        reason: 'rate-limited',
+        resume_at: NOW - 7_200,
+        withheld: {},
+        updated_at: NOW - 60,
+      },
+    },
   });
-  const failed = (h: string, reason: string) =>
-    state('validator', 'checkpoint', url(h), { network: 'clearnet', failures: 1, timestamp: NOW, reason });
-  await upsertServiceState(db.sql, [
-    failed('a', 'dns'),
-    failed('b', 'dns'),
-    failed('c', 'tls'),
-    state('synchronizer', 'cursor', ALPHA.url, { timestamp: NOW - 120 }),
-    state('synchronizer', 'cursor', BETA.url, { timestamp: NOW - 7_200 }),
-    state('synchronizer', 'sync_status', ALPHA.url, {
-      complete: true,
-      reason: null,
-      resume_at: null,
-      withheld: { '4': 12 },
-      updated_at: NOW - 120,
-    }),
-    state('synchronizer', 'sync_status', BETA.url, {
-      complete: false,
-      reason: 'rate-limited',
-      resume_at: NOW - 7_200,
-      withheld: {},
-      updated_at: NOW - 60,
-    }),
-  ]);
   await recordLastCycle(db.sql, 'monitor', { started_at: NOW - 70, ended_at: NOW - 58, outcome: 'ok' });
   await recordLastCycle(db.sql, 'validator', {
     started_at: NOW - 40,
