@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getServiceState, insertEventRelaysCascade, insertRelays, upsertServiceState } from '../../core/db/store.js';
 import type { NostrEvent } from '../../models/event.js';
 import type { RelayUrl } from '../../models/relay.js';
@@ -9,38 +9,15 @@ import { createSigner } from '../../nips/signer.js';
 import { generateEvents, testSecretKey } from '../../testing/events.js';
 import { type Misbehaviour, startTestRelay, type TestRelay } from '../../testing/relay/relay.js';
 import { recordingDeps } from '../../testing/service-deps.js';
-import { useTestDatabase } from '../../testing/vitest/db.js';
-import { createVerifierPool, type VerifierPool } from '../../utils/verifier/pool.js';
-import { synchronizerConfigSchema } from './config.js';
+import { localSyncConfig, useSyncHarness } from '../../testing/vitest/sync-harness.js';
 import { createSynchronizer } from './synchronizer.js';
 
-const db = useTestDatabase('bigbrotr');
+const harness = useSyncHarness();
+const db = harness.db;
 const NOW = 1_700_100_000;
-let pool: VerifierPool;
-beforeAll(() => {
-  pool = createVerifierPool({ threads: 1 });
-});
-afterAll(async () => {
-  await pool.close();
-});
-beforeEach(async () => {
-  await db.sql`DELETE FROM service_state`;
-  await db.sql`DELETE FROM relay`;
-  await db.sql`DELETE FROM event`;
-});
 
-const config = (over: Record<string, unknown> = {}) =>
-  synchronizerConfigSchema.parse({
-    networks: { clearnet: { enabled: false }, local: { enabled: true, timeout: 3 } },
-    processing: { limit: 100, end_lag: 0, batch_size: 100, since: 1_699_000_000 },
-    timeouts: { idle: 3 },
-    ...over,
-  });
-
-async function storedIds(url: string): Promise<Set<string>> {
-  const rows = await db.sql`SELECT encode(event_id, 'hex') AS id FROM event_relay WHERE relay_url = ${url}`;
-  return new Set(rows.map((r) => String(r.id)));
-}
+const config = localSyncConfig;
+const storedIds = (url: string) => harness.stored(url);
 
 describe('synchronizer', () => {
   let relay: TestRelay;
@@ -59,7 +36,7 @@ describe('synchronizer', () => {
 
   it('archives every event of a relay with provenance, moving the cursor to the end', async () => {
     await insertRelays(db.sql, [{ url: relay.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-    const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+    const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
     await createSynchronizer(deps, config()).cycle(new AbortController().signal);
     expect(await storedIds(relay.url)).toEqual(new Set(events.map((e) => e.id)));
     const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', relay.url);
@@ -70,7 +47,7 @@ describe('synchronizer', () => {
     expect(deps.gauges.get('relays_seen')).toBe(0);
     // with the cursor forgotten, every event comes again: all duplicates, the first sightings kept
     await db.sql`DELETE FROM service_state WHERE service_name = 'synchronizer'`;
-    const again = { ...recordingDeps(db.sql, { now: () => NOW + 60 }), pool };
+    const again = { ...recordingDeps(db.sql, { now: () => NOW + 60 }), pool: harness.pool() };
     await createSynchronizer(again, config()).cycle(new AbortController().signal);
     expect(again.counters.get('events_inserted') ?? 0).toBe(0);
     expect(again.counters.get('events_duplicate')).toBe(events.length);
@@ -82,7 +59,7 @@ describe('synchronizer', () => {
     const bad = await startTestRelay({ events: events.slice(0, 50), misbehave: { invalidSignatures: true } });
     try {
       await insertRelays(db.sql, [{ url: bad.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
       await createSynchronizer(deps, config()).cycle(new AbortController().signal);
       expect((await db.sql`SELECT count(*)::int AS n FROM event`)[0]?.n).toBe(0);
       expect(deps.counters.get('events_invalid')).toBe(50);
@@ -103,7 +80,7 @@ describe('synchronizer', () => {
     });
     try {
       await insertRelays(db.sql, [{ url: plain.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
       await createSynchronizer(deps, config()).cycle(new AbortController().signal);
       expect(deps.counters.get('windows_possibly_incomplete')).toBe(1);
       expect((await storedIds(plain.url)).size).toBe(100);
@@ -119,7 +96,7 @@ describe('synchronizer', () => {
       });
 
       await insertRelays(db.sql, [{ url: neg.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-      const again = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      const again = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
       // one filter per kind: the REQ walk, with negentropy only for the dense second
       const perKind = config({ processing: { ...config().processing, filters: [{ kinds: [1] }, { kinds: [2] }] } });
       await createSynchronizer(again, perKind).cycle(new AbortController().signal);
@@ -147,7 +124,7 @@ describe('synchronizer', () => {
         db.sql,
         history.slice(0, 1_900).map((event) => ({ event, relay: relayRow, seenAt: NOW })),
       );
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
       await createSynchronizer(deps, config({ processing: { ...config().processing, since: NOW - 6 * 86_400 } })).cycle(
         new AbortController().signal,
       );
@@ -169,7 +146,7 @@ describe('synchronizer', () => {
     const neg = await startTestRelay({ events: history, info: { supported_nips: [1, 77] } });
     try {
       await insertRelays(db.sql, [{ url: neg.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
       await createSynchronizer(deps, config({ processing: { ...config().processing, since: NOW - 3 * 86_400 } })).cycle(
         new AbortController().signal,
       );
@@ -194,7 +171,7 @@ describe('synchronizer', () => {
         relays.map((r) => ({ url: r.url as RelayUrl, network: 'local' as const, discoveredAt: 1 })),
       );
       const replica = (owner: string) =>
-        createSynchronizer({ ...recordingDeps(db.sql, { now: () => NOW }), pool, owner }, config());
+        createSynchronizer({ ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool(), owner }, config());
       await Promise.all([
         replica('a').cycle(new AbortController().signal),
         replica('b').cycle(new AbortController().signal),
@@ -215,7 +192,7 @@ describe('synchronizer', () => {
     });
     try {
       await insertRelays(db.sql, [{ url: flaky.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
       await createSynchronizer(deps, config()).cycle(new AbortController().signal);
       const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', flaky.url);
       expect(Number(cursor?.stateValue.timestamp ?? 0)).toBeLessThan(NOW);
@@ -244,7 +221,7 @@ describe('synchronizer', () => {
         { url: paid.url as RelayUrl, network: 'local', discoveredAt: 1 },
       ]);
       const signer = createSigner(testSecretKey(5, 0));
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool, signer };
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool(), signer };
       await createSynchronizer(deps, config()).cycle(new AbortController().signal);
       expect(await storedIds(authed.url)).toEqual(new Set(events.slice(0, 200).map((e) => e.id)));
       expect((await storedIds(paid.url)).size).toBe(0);
@@ -277,7 +254,7 @@ describe('synchronizer', () => {
         stateValue: { timestamp: 1_699_000_001 },
       };
       await upsertServiceState(db.sql, [behind]);
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
       const withPriority = (priority: string[]) =>
         config({
           networks: { clearnet: { enabled: false }, local: { enabled: true, timeout: 3, max_tasks: 1 } },
@@ -304,7 +281,7 @@ describe('synchronizer', () => {
     try {
       await insertRelays(db.sql, [{ url: live.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
       const wallNow = Math.floor(Date.now() / 1000);
-      const deps = { ...recordingDeps(db.sql, { now: () => wallNow }), pool };
+      const deps = { ...recordingDeps(db.sql, { now: () => wallNow }), pool: harness.pool() };
       const tailing = config({
         processing: { ...config().processing, live_tail: true, until: NOW },
         timeouts: { idle: 3, max_duration: 3 },
@@ -350,7 +327,7 @@ describe('synchronizer against hostile relays', () => {
       });
       try {
         await insertRelays(db.sql, [{ url: bad.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-        const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+        const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
         await createSynchronizer(deps, config({ timeouts: { idle: 2, max_duration: 8 } })).cycle(
           new AbortController().signal,
         );
@@ -379,7 +356,7 @@ describe('synchronizer against hostile relays', () => {
     const relay = await startTestRelay({ events: early, info: { supported_nips: [1], limitation: { max_limit: 5 } } });
     try {
       await insertRelays(db.sql, [{ url: relay.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
       await createSynchronizer(deps, config({ processing: { ...config().processing, since: 0 } })).cycle(
         new AbortController().signal,
       );
