@@ -1,4 +1,5 @@
 /** The generic key-value state of the services (`service_state`). */
+import { isOneOf } from './one-of.js';
 import { fail, ok, type Result } from './result.js';
 
 /**
@@ -21,7 +22,7 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** Whether a string names a service. */
 export function isServiceName(name: unknown): name is ServiceName {
-  return (SERVICE_NAMES as readonly unknown[]).includes(name);
+  return isOneOf(SERVICE_NAMES, name);
 }
 
 /** Kinds of state rows (`cycle`: a service's last cycle, written by the runner). */
@@ -52,7 +53,7 @@ export function parseServiceState(row: {
 }): Result<ServiceState> {
   const { serviceName, stateType, stateKey } = row;
   if (!isServiceName(serviceName)) return fail('invalid', 'unknown service name');
-  if (!(STATE_TYPES as readonly unknown[]).includes(stateType)) return fail('invalid', 'unknown state type');
+  if (!isOneOf(STATE_TYPES, stateType)) return fail('invalid', 'unknown state type');
   if (typeof stateKey !== 'string' || stateKey.includes('\0')) {
     return fail('invalid', 'state key must be a string without null characters');
   }
@@ -60,7 +61,7 @@ export function parseServiceState(row: {
   if (!value.ok) return value;
   return ok({
     serviceName,
-    stateType: stateType as StateType,
+    stateType,
     stateKey,
     stateValue: value.value,
   });

@@ -4,6 +4,7 @@
  * bounded, and problems become a machine code plus a short message for the kind 7000 feedback.
  */
 import type { NostrEvent } from '../../models/event.js';
+import { isOneOf } from '../../models/one-of.js';
 import { type Checked, refuse } from '../../models/result.js';
 import { clip } from './engine.js';
 
@@ -39,7 +40,7 @@ export interface JobRequest {
 /** The outcome of reading a request: the request, or why it cannot be served (a code and a message for the customer). */
 export type JobParse = Checked<JobRequest>;
 
-const isParamKey = (k: string): k is ParamKey => (PARAM_KEYS as readonly string[]).includes(k);
+const isParamKey = (k: string): k is ParamKey => isOneOf(PARAM_KEYS, k);
 
 /**
  * Whether the request is for someone else: it names providers with `p` tags and `pubkey` is not one of them.
