@@ -17,7 +17,7 @@ export const metricsSchema = section({
 
 /**
  * The base options, to spread into a service schema. `allow_short_interval: true` lifts the 60 s minimum for
- * tests and demos only (documented in docs/configuration.md); never use it against public relays.
+ * tests and demos only (documented in docs/operations.md); never use it against public relays.
  */
 export function baseServiceShape(defaultInterval = 300) {
   return {

@@ -5,18 +5,18 @@
  * infrastructure failures throw.
  */
 import type postgres from 'postgres';
-import type { NostrEvent } from '../../models/event.js';
-import type { Refusal } from '../../models/result.js';
-import type { EventTemplate } from '../../nips/signer.js';
+import type { Catalog } from '../../core/tables/catalog.js';
 import {
-  type Catalog,
   clip,
   type PageOpts,
   parseFilterString,
   parseTableQuery,
   runTableQuery,
   toQueryError,
-} from './engine.js';
+} from '../../core/tables/query.js';
+import type { NostrEvent } from '../../models/event.js';
+import type { Refusal } from '../../models/result.js';
+import type { EventTemplate } from '../../nips/signer.js';
 import { parseJobRequest } from './request.js';
 import { buildErrorFeedback, buildPaymentRequired, buildResult } from './responses.js';
 

@@ -3,10 +3,11 @@
  * whether it is still wanted, and its `param` and `bid` tags. Untrusted input: every tag is checked, sizes are
  * bounded, and problems become a machine code plus a short message for the kind 7000 feedback.
  */
+
+import { clip } from '../../core/tables/query.js';
 import type { NostrEvent } from '../../models/event.js';
 import { isOneOf } from '../../models/one-of.js';
 import { type Checked, refuse } from '../../models/result.js';
-import { clip } from './engine.js';
 
 /** The parameters a job request may carry as `["param", key, value]`. */
 export const PARAM_KEYS = ['table', 'limit', 'offset', 'filter', 'sort'] as const;

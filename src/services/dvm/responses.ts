@@ -2,10 +2,12 @@
  * The events the DVM publishes: its NIP-89 handler announcement (kind 31990), NIP-90 job feedback (kind 7000)
  * and job results (request kind + 1000). Templates only; the caller signs them.
  */
+
+import type { Catalog } from '../../core/tables/catalog.js';
+import type { TablePage } from '../../core/tables/query.js';
 import type { NostrEvent } from '../../models/event.js';
 import type { Refusal } from '../../models/result.js';
 import type { EventTemplate } from '../../nips/signer.js';
-import type { Catalog, TablePage } from './engine.js';
 
 /** NIP-89 handler information. */
 export const ANNOUNCEMENT_KIND = 31990;

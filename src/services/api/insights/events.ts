@@ -32,23 +32,6 @@ export interface EventQuery {
   readonly limit: number;
 }
 
-/** A stored event in NIP-01 form (tags, content and sig are null where the deployment does not keep them). */
-export interface StoredEvent {
-  readonly id: string;
-  readonly pubkey: string;
-  readonly created_at: number;
-  readonly kind: number;
-  readonly tags: unknown;
-  readonly content: string | null;
-  readonly sig: string | null;
-}
-
-/** An event and where it was seen. */
-export interface EventWithRelays {
-  readonly event: StoredEvent;
-  readonly seen_on: readonly { readonly relay: string; readonly seen_at: number }[];
-}
-
 /** Where the next page starts. */
 export interface EventCursor {
   readonly until: number;
@@ -175,17 +158,6 @@ export async function findEventsJson(
     items: page.map((r) => r.item),
     next: more && last ? { until: Number(last.created_at), before_id: last.id } : null,
   };
-}
-
-/** One page of matching events, newest first, and the cursor of the next page (null on the last). */
-export async function findEvents(
-  sql: Sql,
-  q: EventQuery,
-  opts: { readonly signal?: AbortSignal } = {},
-): Promise<{ data: EventWithRelays[]; next: EventCursor | null }> {
-  const { items, next } = await findEventsJson(sql, q, opts);
-  // the texts are PostgreSQL's own json_build_object output, not client input
-  return { data: items.map((t) => JSON.parse(t) as EventWithRelays), next };
 }
 
 /** The query of one page (`limit + 1` rows), driven by the most selective indexed list. */

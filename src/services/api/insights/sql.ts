@@ -54,8 +54,3 @@ export function toNumber(v: unknown): number | null {
   const n = Number(v);
   return Number.isFinite(n) ? round(n) : null;
 }
-
-/** Hex of a bytea value (null stays null). */
-export function toHex(v: unknown): string | null {
-  return Buffer.isBuffer(v) ? v.toString('hex') : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : null;
-}
