@@ -5,12 +5,14 @@
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { auditEvents } from '../../core/db/audit.js';
 import { getServiceState, insertRelays } from '../../core/db/store.js';
+import type { NostrEvent } from '../../models/event.js';
 import type { RelayUrl } from '../../models/relay.js';
 import type { JsonObject } from '../../models/service-state.js';
 import type { EventSigner } from '../../nips/signer.js';
 import { type SynchronizerConfig, synchronizerConfigSchema } from '../../services/synchronizer/config.js';
 import { createSynchronizer } from '../../services/synchronizer/synchronizer.js';
 import { createVerifierPool, type VerifierPool } from '../../utils/verifier/pool.js';
+import { generateEvents } from '../events.js';
 import { type RecordingDeps, recordingDeps } from '../service-deps.js';
 import { type TestDb, useTestDatabase } from './db.js';
 
@@ -85,4 +87,12 @@ export function localSyncConfig(over: Record<string, unknown> = {}): Synchronize
     timeouts: { idle: 3 },
     ...over,
   });
+}
+
+/** Three days of history before `now` (one event every 151 s) and a dense second of 400 events at now − 40,000. */
+export function syncHistory(now: number): NostrEvent[] {
+  return [
+    ...generateEvents(1_500, { seed: 1, createdAt: (i) => now - 3 * 86_400 + i * 151 }),
+    ...generateEvents(400, { seed: 2, kinds: [1, 7, 6, 16], createdAt: () => now - 40_000 }),
+  ];
 }
