@@ -1,6 +1,7 @@
 /**
- * Synchronizer cycles against relays that fail, ask for authentication or payment, stall, or keep publishing:
- * cursors stay before a failed window, priority relays keep their share, the live tail moves no cursor.
+ * Synchronizer cycles against several relays and relays that fail, ask for authentication or payment, stall or
+ * keep publishing: replicas split the relays, cursors stay before a failed window, priority relays keep their
+ * share, the live tail moves no cursor.
  */
 import { describe, expect, it } from 'vitest';
 import { getServiceState, insertRelays, upsertServiceState } from '../../core/db/store.js';

@@ -1,6 +1,6 @@
 /**
  * Synchronizer cycles against test relays: a whole relay archived with provenance, invalid signatures refused,
- * dense seconds and windows reconciled with negentropy, replicas splitting relays, and hostile relays bounded.
+ * dense seconds and windows reconciled with negentropy, and hostile relays bounded.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getServiceState, insertEventRelaysCascade, insertRelays } from '../../core/db/store.js';
