@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { SERVICE_ROLES } from '../src/cli/service-db.js';
 import { SERVICES } from '../src/cli/services.js';
 import { brotrConfigSchema, mergePoolConfig, parseConfigText } from '../src/core/config/index.js';
 import { SERVICE_NAMES } from '../src/models/service-state.js';
@@ -23,7 +24,6 @@ import {
   type Json,
   loadCompose,
   publishedPorts,
-  ROLES,
   read,
   root,
   runCompose,
@@ -168,7 +168,7 @@ describe.each(DEPLOYMENTS)('%s: Compose stack', (d) => {
       };
       expect(config.metrics, name).toMatchObject({ enabled: true, host: '0.0.0.0', port: 8000 });
       const conn = mergePoolConfig(brotr, config.pool, name);
-      expect(conn.user, name).toBe(ROLES[name]);
+      expect(conn.user, name).toBe(SERVICE_ROLES[name as (typeof SERVICE_NAMES)[number]]);
       // least privilege: only the password of the service's own role is in its container
       expect(passwords, name).toEqual([conn.passwordEnv]);
       expect(cenv[conn.passwordEnv], name).toBeTruthy();

@@ -51,17 +51,6 @@ export const HOST_PORTS: Record<Deployment, Record<string, number>> = {
     dvm: 9007,
   },
 };
-/** The role each service connects as (docs/deployment.md, "Roles"). */
-export const ROLES: Record<string, string> = {
-  seeder: 'writer',
-  finder: 'writer',
-  validator: 'writer',
-  monitor: 'writer',
-  synchronizer: 'writer',
-  refresher: 'refresher',
-  api: 'reader',
-  dvm: 'dvm',
-};
 export const CONTINUOUS = SERVICE_NAMES.filter((s) => s !== 'seeder');
 
 export function filesUnder(dir: string, filter: (path: string) => boolean = () => true): string[] {
