@@ -119,10 +119,13 @@ function processAlive(pid: number): boolean {
  */
 export async function cleanupLeasedRelays(
   sql: Sql,
-  o: { service: ServiceName; owner: string; now: number; logger: Logger; removedMessage: string },
+  lease: { readonly service: ServiceName; readonly owner: string },
+  now: number,
+  logger: Logger,
+  removedMessage: string,
 ): Promise<void> {
-  const orphaned = await releaseOrphanedLeases(sql, o.service, o.owner);
-  if (orphaned > 0) o.logger.info('orphaned_leases_released', { leases: orphaned });
-  const removed = await cleanupRelayState(sql, o.service, o.now);
-  if (removed > 0) o.logger.info(o.removedMessage, { removed });
+  const orphaned = await releaseOrphanedLeases(sql, lease.service, lease.owner);
+  if (orphaned > 0) logger.info('orphaned_leases_released', { leases: orphaned });
+  const removed = await cleanupRelayState(sql, lease.service, now);
+  if (removed > 0) logger.info(removedMessage, { removed });
 }

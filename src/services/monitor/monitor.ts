@@ -137,13 +137,7 @@ export function createMonitor(deps: MonitorDeps, config: MonitorConfig): Service
   return {
     name: 'monitor',
     async cleanup() {
-      await cleanupLeasedRelays(deps.sql, {
-        service: 'monitor',
-        owner,
-        now: nowSeconds(deps),
-        logger: log,
-        removedMessage: 'checkpoints_cleaned',
-      });
+      await cleanupLeasedRelays(deps.sql, { service: 'monitor', owner }, nowSeconds(deps), log, 'checkpoints_cleaned');
     },
     async cycle(signal) {
       await announce(signal);

@@ -92,13 +92,7 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
   return {
     name: 'synchronizer',
     async cleanup() {
-      await cleanupLeasedRelays(deps.sql, {
-        service: 'synchronizer',
-        owner,
-        now: now(),
-        logger: log,
-        removedMessage: 'cursors_cleaned',
-      });
+      await cleanupLeasedRelays(deps.sql, { service: 'synchronizer', owner }, now(), log, 'cursors_cleaned');
     },
     async cycle(outer) {
       // the cycle's tasks end with it: at its deadline, on shutdown, or when a pass fails
