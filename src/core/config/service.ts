@@ -1,4 +1,7 @@
-/** Options every service has (interval, failure limit, metrics, pool override, shutdown grace) and the networks block. */
+/**
+ * Options every service has (interval, failure limit, metrics, pool override, shutdown grace) and the blocks some
+ * share: networks (validator, monitor, synchronizer), keys (the services that sign), tables (API and DVM).
+ */
 import { z } from 'zod';
 import type { Network } from '../../models/network.js';
 import { poolOverrideSchema } from './brotr.js';
