@@ -1,5 +1,5 @@
 /**
- * API read latency (spec 07: p95 ≤ 50 ms): a 1,000,000-event database built with bulk INSERT … SELECT
+ * API read latency (target: p95 ≤ 50 ms): a 1,000,000-event database built with bulk INSERT … SELECT
  * generate_series (synthetic, unsigned rows: this measures reads), 300 relays with NIP-11, geo and 24 RTT checks
  * each, statistics refreshed; then the insight endpoints served by a child process (so the load generator does not
  * share its event loop) and hit by 50 concurrent clients (Node's fetch, keep-alive) for ~20 s per endpoint.

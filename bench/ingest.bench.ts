@@ -1,5 +1,5 @@
 /**
- * Ingest end to end (spec 07): a relay farm in a child process over loopback WebSockets → the synchronizer as
+ * Ingest end to end: a relay farm in a child process over loopback WebSockets → the synchronizer as
  * deployed (`node bin/bigbrotr.js synchronizer --once`, its own process, so its peak RSS is read from
  * /proc/<pid>/status VmHWM) → parse → dedupe → verify on the pool → PostgreSQL. First run: every event new;
  * second run (cursors reset, a fifth of the events deleted): 80 % already stored.

@@ -1,6 +1,6 @@
 /**
  * The monitor against a local relay farm: 10,000 relays checked (NIP-11, RTT open/read/write, HTTP) over
- * loopback and their results stored; the 07-quality.md targets are ≤ 3 minutes and ≤ 300 MB RSS. The farm runs
+ * loopback and their results stored; the targets are ≤ 3 minutes and ≤ 300 MB RSS. The farm runs
  * in a child process, so the RSS measured is the monitor's own. Uses BIGBROTR_BENCH_DATABASE_URL or the
  * embedded PostgreSQL.
  */

@@ -1,5 +1,5 @@
 /**
- * What NIP-77 saves on a relay that is 99 % synchronized (spec 07): one test relay holding
+ * What NIP-77 saves on a relay that is 99 % synchronized: one test relay holding
  * BIGBROTR_BENCH_NEG_EVENTS events (default 20,000) over 30 days; the database already holds 99 % of them from
  * that relay; the synchronizer walks the relay's whole history from its first second, once with negentropy and
  * once with REQ windows only. Bytes are every byte of the WebSocket both ways; requests are REQ pages plus

@@ -8,11 +8,11 @@ import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../core/config/index.js';
 import { freePort, startEmbeddedPostgres } from '../core/embedded.js';
+import { SERVICE_NAMES } from '../models/service-state.js';
 import { captureIo } from '../testing/cli-io.js';
 import { demoConfig, demoEvents, demoRelayInfo, startDemoFarm } from './demo.js';
-import { SERVICE_NAMES } from './help.js';
 import { main } from './main.js';
-import { SERVICE_SCHEMAS } from './registry.js';
+import { SERVICES } from './services.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -121,7 +121,7 @@ describe('up --demo', () => {
     for (const d of ['bigbrotr', 'lilbrotr']) {
       for (const name of SERVICE_NAMES) {
         const path = join(repo, 'deployments', d, 'config/services', `${name}.yaml`);
-        const config = await loadConfigFile(path, SERVICE_SCHEMAS[name], { env: {} });
+        const config = await loadConfigFile(path, SERVICES[name].schema, { env: {} });
         const demo = demoConfig(name, config, now) as Record<string, unknown>;
         if ('networks' in demo) {
           const enabled = Object.entries(demo.networks as Record<string, { enabled: boolean }>).filter(
@@ -135,23 +135,23 @@ describe('up --demo', () => {
     const path = join(repo, 'deployments/bigbrotr/config/services');
     const sync = demoConfig(
       'synchronizer',
-      await loadConfigFile(join(path, 'synchronizer.yaml'), SERVICE_SCHEMAS.synchronizer, { env: {} }),
+      await loadConfigFile(join(path, 'synchronizer.yaml'), SERVICES.synchronizer.schema, { env: {} }),
       now,
     ) as { processing: { end_lag: number; since: number } };
     expect(sync.processing.end_lag).toBe(0);
     expect(now - sync.processing.since).toBeGreaterThan(3 * 86_400);
     const monitor = demoConfig(
       'monitor',
-      await loadConfigFile(join(path, 'monitor.yaml'), SERVICE_SCHEMAS.monitor, { env: {} }),
+      await loadConfigFile(join(path, 'monitor.yaml'), SERVICES.monitor.schema, { env: {} }),
       now,
     ) as { publishing: { relays: string[] }; geo: { city_download_url: null } };
     expect(monitor.publishing.relays).toEqual([]);
     expect(monitor.geo.city_download_url).toBeNull();
-    const api = demoConfig('api', await loadConfigFile(join(path, 'api.yaml'), SERVICE_SCHEMAS.api, { env: {} }), now);
+    const api = demoConfig('api', await loadConfigFile(join(path, 'api.yaml'), SERVICES.api.schema, { env: {} }), now);
     expect((api as { host: string }).host).toBe('127.0.0.1');
     const finder = demoConfig(
       'finder',
-      await loadConfigFile(join(path, 'finder.yaml'), SERVICE_SCHEMAS.finder, { env: {} }),
+      await loadConfigFile(join(path, 'finder.yaml'), SERVICES.finder.schema, { env: {} }),
       now,
     );
     expect((finder as { api: { enabled: boolean } }).api.enabled).toBe(false);

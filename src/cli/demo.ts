@@ -2,16 +2,16 @@
  * `bigbrotr up --demo`: a farm of local relays started in-process, and the service configs pointed at it in
  * memory (the user's files are never written), so the whole pipeline can be watched offline within a minute.
  */
-import { schnorr } from '@noble/curves/secp256k1.js';
 import type postgres from 'postgres';
 import { insertCandidates } from '../core/db/candidates.js';
 import type { Logger } from '../core/logger.js';
 import type { NostrEvent } from '../models/event.js';
 import { parseRelayUrl } from '../models/relay-url.js';
+import type { ServiceName } from '../models/service-state.js';
+import { pubkeyOf } from '../nips/signer.js';
 import { generateEvents, signEvent, testSecretKey } from '../testing/events.js';
 import { startTestRelay, type TestRelay, type TestRelayInfo, type TestRelayOpts } from '../testing/relay/relay.js';
-import type { ServiceCommand } from './help.js';
-import { SERVICE_SCHEMAS } from './registry.js';
+import { SERVICES, type ServiceConfigs } from './services.js';
 
 /** How to start the demo farm. */
 export interface DemoFarmOpts {
@@ -77,7 +77,7 @@ export function demoRelayInfo(i: number): TestRelayInfo {
     auth_required: false,
     payment_required: i % 7 === 6,
   };
-  const pubkey = Buffer.from(schnorr.getPublicKey(testSecretKey(SEED + 1, i))).toString('hex');
+  const pubkey = pubkeyOf(testSecretKey(SEED + 1, i));
   return {
     name: i >= NAMES.length * PLACES.length ? `${name} ${i}` : name,
     description: `Demo relay ${i + 1} of the bigbrotr up --demo farm (127.0.0.1 only).`,
@@ -175,7 +175,7 @@ export function seedDemoCandidates(sql: postgres.Sql, urls: readonly string[], n
 }
 
 /** What `--demo` changes in each service config: the farm instead of the network, short intervals, no publishing. */
-export function demoOverrides(name: ServiceCommand, nowSec: number): object {
+export function demoOverrides(name: ServiceName, nowSec: number): object {
   switch (name) {
     case 'seeder':
       return {}; // not run in the demo: seedDemoCandidates does its work
@@ -217,8 +217,12 @@ export function demoOverrides(name: ServiceCommand, nowSec: number): object {
 }
 
 /** A loaded service config with the demo's overrides, validated again by the service's schema. */
-export function demoConfig<T>(name: ServiceCommand, config: T, nowSec: number): T {
-  return SERVICE_SCHEMAS[name].parse(merge(config, demoOverrides(name, nowSec))) as T;
+export function demoConfig<K extends ServiceName>(
+  name: K,
+  config: ServiceConfigs[K],
+  nowSec: number,
+): ServiceConfigs[K] {
+  return SERVICES[name].schema.parse(merge(config, demoOverrides(name, nowSec)));
 }
 
 /** Plain objects merge key by key; anything else (arrays included) is replaced. */

@@ -19,6 +19,7 @@ import postgres from 'postgres';
 import { DatabaseUnreachableError } from '../core/db/errors.js';
 import { type EmbeddedServer, startEmbeddedPostgres } from '../core/embedded.js';
 import { UsageError } from './errors.js';
+import { isAlive } from './lifeline.js';
 
 /** What the command that owns the server records beside the data folder. */
 export interface ServerRecord {
@@ -159,15 +160,6 @@ async function readJson(path: string): Promise<ServerRecord | undefined> {
     return Number.isInteger(rec.pid) && Number.isInteger(rec.port) ? (rec as ServerRecord) : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

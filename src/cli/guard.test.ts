@@ -1,14 +1,25 @@
+/** The process guard in a real process: an uncaught exception ends it with exit 1 and a redacted stack. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isPostgresClosedSocketWrite } from './guard.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('process guard', () => {
-  it("recognises only postgres.js's write on a closed connection", () => {
-    const bug = new TypeError("Cannot read properties of null (reading 'write')");
-    bug.stack = `${bug.message}\n    at Immediate.nextWrite (/app/node_modules/postgres/src/connection.js:255:22)`;
-    expect(isPostgresClosedSocketWrite(bug)).toBe(true);
-    const elsewhere = new TypeError("Cannot read properties of null (reading 'write')");
-    elsewhere.stack = `${elsewhere.message}\n    at write (/app/dist/services/x.js:1:1)`;
-    expect(isPostgresClosedSocketWrite(elsewhere)).toBe(false);
-    expect(isPostgresClosedSocketWrite(new Error('boom'))).toBe(false);
+  it('ends the process on an uncaught exception, exit 1, with the password in its message masked', () => {
+    const script = [
+      "import { installProcessGuards } from './src/cli/guard.ts';",
+      'installProcessGuards();',
+      "setImmediate(() => { throw new Error('cannot reach postgres://writer:hunter2@db:5432/bigbrotr'); });",
+      'setTimeout(() => {}, 5000);',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: repo,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('cannot reach postgres://writer:***@db:5432/bigbrotr');
+    expect(r.stderr).not.toContain('hunter2');
   });
 });

@@ -1,31 +1,18 @@
 /**
- * Process guards of the CLI's entry points (bin/bigbrotr.js and the tests' source entry).
+ * The process guard of the CLI's entry points (bin/bigbrotr.js and the tests' source entry): an uncaught
+ * exception ends the process as Node would (stack on stderr, exit 1), its text redacted first so a connection
+ * URL in a message never reaches the terminal or a log collector with its password.
  *
- * postgres.js 3.4.9 can throw from a `setImmediate` after a connection to a restarting server has closed
- * (`Cannot read properties of null (reading 'write')` in `nextWrite`; porsager/postgres#1154, #1208, fix
- * proposed in #1209, not released). The query it belonged to has already been rejected with
- * CONNECTION_CLOSED, which our retries handle, so that one error is logged and survived; any other uncaught
- * exception still ends the process as Node would (message on stderr, exit 1).
+ * No exception is swallowed here. postgres.js 3.4.9's write on a closed connection (`Cannot read properties of
+ * null (reading 'write')`, thrown from a `setImmediate` after PostgreSQL restarts) is fixed at its source by
+ * patches/postgres+3.4.9.patch; the README's paragraph on the patch says why that is enough for BigBrotr.
  */
 import { redactText } from '../core/redact.js';
 import { println } from './io.js';
 
-/** Whether `err` is postgres.js's write on a closed connection. */
-export function isPostgresClosedSocketWrite(err: unknown): boolean {
-  return (
-    err instanceof TypeError &&
-    err.message.includes("reading 'write'") &&
-    /postgres[\\/](src|cjs[\\/]src)[\\/]connection\.js/.test(err.stack ?? '')
-  );
-}
-
 /** Install the guard once per process. */
 export function installProcessGuards(): void {
   process.on('uncaughtException', (err) => {
-    if (isPostgresClosedSocketWrite(err)) {
-      println(process.stderr, 'bigbrotr: database connection closed during a write (retried)');
-      return;
-    }
     println(process.stderr, redactText(String((err as Error)?.stack ?? err)));
     process.exit(1);
   });

@@ -1,19 +1,5 @@
 /** The `--help` text of every command. */
-
-/** The services `bigbrotr <service>` runs. */
-export const SERVICE_NAMES = [
-  'seeder',
-  'finder',
-  'validator',
-  'monitor',
-  'synchronizer',
-  'refresher',
-  'api',
-  'dvm',
-] as const;
-
-/** One of the service names. */
-export type ServiceCommand = (typeof SERVICE_NAMES)[number];
+import { isServiceName } from '../models/service-state.js';
 
 const COMMON = `Common options:
   --deployment DIR      deployment folder (default: ./deployments/bigbrotr, else the one shipped in the package)
@@ -111,6 +97,6 @@ ${COMMON}`,
 
 /** The help text of a command (`main` for the top level). */
 export function helpText(command: string): string {
-  if ((SERVICE_NAMES as readonly string[]).includes(command)) return SERVICE(command);
+  if (isServiceName(command)) return SERVICE(command);
   return HELP[command] ?? MAIN;
 }

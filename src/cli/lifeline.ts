@@ -43,7 +43,8 @@ export function watchedAncestors(env: Readonly<Record<string, string | undefined
   return watched;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (one of another user counts: signalling it is refused, EPERM). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

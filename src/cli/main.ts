@@ -5,15 +5,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { redactText } from '../core/redact.js';
+import { isServiceName } from '../models/service-state.js';
 import { PACKAGE_ROOT } from './deployment.js';
 import { EXIT, UsageError } from './errors.js';
-import { helpText, SERVICE_NAMES } from './help.js';
+import { helpText } from './help.js';
 import { type CliIo, println, processIo } from './io.js';
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 
 async function loadCommand(name: string): Promise<Command | undefined> {
-  if ((SERVICE_NAMES as readonly string[]).includes(name)) {
+  if (isServiceName(name)) {
     const { runServiceCommand } = await import('./commands/service.js');
     return (argv, io) => runServiceCommand(name, argv, io);
   }

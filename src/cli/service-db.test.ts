@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { brotrConfigSchema, parseConfigText } from '../core/config/index.js';
+import { SERVICE_NAMES } from '../models/service-state.js';
 import { apiConfigSchema } from '../services/api/config.js';
-import { SERVICE_NAMES } from './help.js';
 import { READ_ONLY_SERVICES, SERVICE_ROLES, serviceConnection } from './service-db.js';
 
 const brotr = parseConfigText('', brotrConfigSchema, 'brotr.yaml', {});

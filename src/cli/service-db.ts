@@ -21,11 +21,11 @@ import { createDb, type Db, type DbOpts } from '../core/db/pool.js';
 import { initDatabase } from '../core/db/schema.js';
 import { type EmbeddedServer, rolePassword } from '../core/embedded.js';
 import type { Logger } from '../core/logger.js';
-import type { ServiceCommand } from './help.js';
+import { isServiceName, type ServiceName } from '../models/service-state.js';
 import type { CliIo } from './io.js';
 
 /** The deployment role of each service. */
-export const SERVICE_ROLES: Readonly<Record<ServiceCommand, string>> = {
+export const SERVICE_ROLES: Readonly<Record<ServiceName, string>> = {
   seeder: 'writer',
   finder: 'writer',
   validator: 'writer',
@@ -47,8 +47,6 @@ export const ROLE_PASSWORD_ENV: Readonly<Record<string, string>> = {
 /** The services whose sessions start every transaction read-only. */
 export const READ_ONLY_SERVICES: ReadonlySet<string> = new Set(['api', 'dvm']);
 
-const isService = (name: string): name is ServiceCommand => Object.hasOwn(SERVICE_ROLES, name);
-
 /** A service's connection: its `pool:` block over brotr.yaml, its deployment role when the block names none. */
 export function serviceConnection(
   brotr: BrotrConfig,
@@ -56,7 +54,7 @@ export function serviceConnection(
   service: string,
 ): EffectiveConnection {
   const conn = mergePoolConfig(brotr, override, service);
-  if (override?.user !== undefined || !isService(service)) return conn;
+  if (override?.user !== undefined || !isServiceName(service)) return conn;
   const role = SERVICE_ROLES[service];
   return { ...conn, user: role, passwordEnv: override?.password_env ?? ROLE_PASSWORD_ENV[role] ?? conn.passwordEnv };
 }

@@ -1,42 +1,54 @@
 /**
- * The composition of each built service: what its factory needs from the CLI (the database, a logger, metrics,
- * files of the deployment) and the run options from its configuration.
+ * The one registry of the services the CLI runs: for each name, its config schema and its factory (what the
+ * factory needs from the CLI: the database, a logger, metrics, files of the deployment). The names come from
+ * SERVICE_NAMES (models/service-state.ts); the mapped type below makes the registry cover each exactly once
+ * and keeps every factory's config typed by its own schema.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Registry } from 'prom-client';
+import type { z } from 'zod';
+import { type Env, loadConfigFile } from '../core/config/index.js';
 import { recordLastCycle } from '../core/db/cycles.js';
 import type { Logger } from '../core/logger.js';
 import { createServiceMetrics } from '../core/metrics.js';
 import type { CycleRecord, RunOpts, Service } from '../core/runner.js';
 import type { ServiceDeps } from '../core/service-deps.js';
+import type { ServiceName } from '../models/service-state.js';
 import { createApi } from '../services/api/api.js';
-import type { ApiConfig } from '../services/api/config.js';
+import { type ApiConfig, apiConfigSchema } from '../services/api/config.js';
 import { dashboardRoutes, dashboardTitle } from '../services/api/dashboard/dashboard.js';
 import { insightRoutes } from '../services/api/insights/insights.js';
 import { insightOpenApiPaths } from '../services/api/insights/openapi.js';
-import type { DvmConfig } from '../services/dvm/config.js';
+import { type DvmConfig, dvmConfigSchema } from '../services/dvm/config.js';
 import { createDvm } from '../services/dvm/dvm.js';
-import type { FinderConfig } from '../services/finder/config.js';
+import { type FinderConfig, finderConfigSchema } from '../services/finder/config.js';
 import { createFinder } from '../services/finder/finder.js';
-import type { MonitorConfig } from '../services/monitor/config.js';
+import { type MonitorConfig, monitorConfigSchema } from '../services/monitor/config.js';
 import { createMonitor } from '../services/monitor/monitor.js';
-import type { RefresherConfig } from '../services/refresher/config.js';
+import { type RefresherConfig, refresherConfigSchema } from '../services/refresher/config.js';
 import { createRefresher } from '../services/refresher/refresher.js';
-import type { SeederConfig } from '../services/seeder/config.js';
+import { type SeederConfig, seederConfigSchema } from '../services/seeder/config.js';
 import { createSeeder } from '../services/seeder/seeder.js';
-import type { SynchronizerConfig } from '../services/synchronizer/config.js';
+import { type SynchronizerConfig, synchronizerConfigSchema } from '../services/synchronizer/config.js';
 import { createSynchronizer } from '../services/synchronizer/synchronizer.js';
-import type { ValidatorConfig } from '../services/validator/config.js';
+import { type ValidatorConfig, validatorConfigSchema } from '../services/validator/config.js';
 import { createValidator } from '../services/validator/validator.js';
-import { type GeoReaders, openGeoReaders } from '../utils/geoip.js';
-import { openDefaultCityReader } from '../utils/geoip-default.js';
-import { refreshGeoDatabase } from '../utils/geoip-download.js';
 import { createVerifierPool } from '../utils/verifier/pool.js';
 import type { DeploymentPaths } from './deployment.js';
-import type { ServiceCommand } from './help.js';
 import { signerFromEnv } from './keys.js';
+import { openGeoDatabases, readOptional, readPriorityRelays } from './service-inputs.js';
+
+/** The validated config of each service. */
+export interface ServiceConfigs {
+  readonly seeder: SeederConfig;
+  readonly finder: FinderConfig;
+  readonly validator: ValidatorConfig;
+  readonly monitor: MonitorConfig;
+  readonly synchronizer: SynchronizerConfig;
+  readonly refresher: RefresherConfig;
+  readonly api: ApiConfig;
+  readonly dvm: DvmConfig;
+}
 
 /** What a factory gets besides its config. */
 export interface FactoryContext {
@@ -45,71 +57,85 @@ export interface FactoryContext {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-type Factory = (ctx: FactoryContext, config: never) => Service | Promise<Service>;
+/** One service of the registry. */
+export interface ServiceEntry<C> {
+  readonly schema: z.ZodType<C>;
+  readonly create: (ctx: FactoryContext, config: C) => Service | Promise<Service>;
+}
 
 /** Every service, by name. */
-export const SERVICE_FACTORIES: Record<ServiceCommand, Factory> = {
-  seeder: (ctx, config: SeederConfig) =>
-    createSeeder(
-      { ...ctx.deps, readSeedFile: () => readOptional(resolve(ctx.deployment.dir, config.seed.file_path)) },
-      config,
-    ),
-  finder: (ctx, config: FinderConfig) => createFinder(ctx.deps, config),
-  validator: (ctx, config: ValidatorConfig) => createValidator(ctx.deps, config),
-  synchronizer: async (ctx, config: SynchronizerConfig) => {
-    const file = config.processing.priority_relays_file;
-    const listed = file ? await readOptional(resolve(ctx.deployment.dir, file)) : undefined;
-    if (file && listed === undefined) ctx.deps.logger.warn('priority_relays_file_missing', { path: file });
-    const priorityRelays = (listed ?? '')
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line !== '' && !line.startsWith('#'));
-    // the verifier threads end with the service, each after the batch in hand: a thread ended by the process's
-    // exit while inside bcrypto's native code would abort the process
-    const pool = createVerifierPool();
-    const service = createSynchronizer(
-      { ...ctx.deps, pool, signer: signerFromEnv(ctx.env, config.keys.keys_env), priorityRelays },
-      config,
-    );
-    return { ...service, close: () => pool.close() };
+export const SERVICES: { readonly [K in ServiceName]: ServiceEntry<ServiceConfigs[K]> } = {
+  seeder: {
+    schema: seederConfigSchema,
+    create: (ctx, config) =>
+      createSeeder(
+        { ...ctx.deps, readSeedFile: () => readOptional(resolve(ctx.deployment.dir, config.seed.file_path)) },
+        config,
+      ),
   },
-  refresher: (ctx, config: RefresherConfig) => createRefresher(ctx.deps, config),
+  finder: { schema: finderConfigSchema, create: (ctx, config) => createFinder(ctx.deps, config) },
+  validator: { schema: validatorConfigSchema, create: (ctx, config) => createValidator(ctx.deps, config) },
+  monitor: {
+    schema: monitorConfigSchema,
+    create: async (ctx, config) => {
+      const signer = signerFromEnv(ctx.env, config.keys.keys_env);
+      if (config.skipped_checks.length > 0) {
+        ctx.deps.logger.info('checks_skipped', {
+          checks: config.skipped_checks.join(','),
+          reason: 'the clearnet network is disabled: these checks need a public host name',
+        });
+      }
+      const geo = config.skipped_checks.includes('nip66_geo')
+        ? {}
+        : await openGeoDatabases(ctx.deployment.dir, config.geo, ctx.deps.logger);
+      return createMonitor({ ...ctx.deps, signer, geo }, config);
+    },
+  },
+  synchronizer: {
+    schema: synchronizerConfigSchema,
+    create: async (ctx, config) => {
+      const file = config.processing.priority_relays_file;
+      const priorityRelays = await readPriorityRelays(ctx.deployment.dir, file, ctx.deps.logger);
+      // the verifier threads end with the service, each after the batch in hand: a thread ended by the
+      // process's exit while inside bcrypto's native code would abort the process
+      const pool = createVerifierPool();
+      const service = createSynchronizer(
+        { ...ctx.deps, pool, signer: signerFromEnv(ctx.env, config.keys.keys_env), priorityRelays },
+        config,
+      );
+      return { ...service, close: () => pool.close() };
+    },
+  },
+  refresher: { schema: refresherConfigSchema, create: (ctx, config) => createRefresher(ctx.deps, config) },
   // the generic table API, the purpose-built endpoints under the prefix and the dashboard at /
-  api: (ctx, config: ApiConfig) =>
-    createApi(ctx.deps, config, {
-      openapiPaths: insightOpenApiPaths(config.route_prefix),
-      mount: (app) => {
-        const page = { maxPageSize: config.max_page_size, defaultPageSize: config.default_page_size };
-        app.route(config.route_prefix || '/', insightRoutes(ctx.deps, { ...page, tables: config.tables }));
-        app.route('/', dashboardRoutes({ apiPrefix: config.route_prefix, title: dashboardTitle(config.title) }));
-      },
-    }),
-  dvm: (ctx, config: DvmConfig) =>
-    createDvm({ ...ctx.deps, signer: signerFromEnv(ctx.env, config.keys.keys_env) }, config),
-  monitor: async (ctx, config: MonitorConfig) => {
-    const signer = signerFromEnv(ctx.env, config.keys.keys_env);
-    if (config.skipped_checks.length > 0) {
-      ctx.deps.logger.info('checks_skipped', {
-        checks: config.skipped_checks.join(','),
-        reason: 'the clearnet network is disabled: these checks need a public host name',
-      });
-    }
-    const geo = config.skipped_checks.includes('nip66_geo') ? {} : await openGeoDatabases(ctx, config.geo);
-    return createMonitor({ ...ctx.deps, signer, geo }, config);
+  api: {
+    schema: apiConfigSchema,
+    create: (ctx, config) =>
+      createApi(ctx.deps, config, {
+        openapiPaths: insightOpenApiPaths(config.route_prefix),
+        mount: (app) => {
+          const page = { maxPageSize: config.max_page_size, defaultPageSize: config.default_page_size };
+          app.route(config.route_prefix || '/', insightRoutes(ctx.deps, { ...page, tables: config.tables }));
+          app.route('/', dashboardRoutes({ apiPrefix: config.route_prefix, title: dashboardTitle(config.title) }));
+        },
+      }),
+  },
+  dvm: {
+    schema: dvmConfigSchema,
+    create: (ctx, config) => createDvm({ ...ctx.deps, signer: signerFromEnv(ctx.env, config.keys.keys_env) }, config),
   },
 };
 
-/** The options every service config has. */
-export interface BaseServiceConfig {
-  readonly interval: number;
-  readonly max_consecutive_failures: number;
-  readonly shutdown_grace: number;
+/** Load and validate a service's config file (a missing api.yaml is every default: loopback, no table). */
+export function loadServiceConfig<K extends ServiceName>(name: K, path: string, env: Env): Promise<ServiceConfigs[K]> {
+  const schema: z.ZodType<ServiceConfigs[K]> = SERVICES[name].schema;
+  return loadConfigFile(path, schema, { env, missingAsEmpty: name === 'api' });
 }
 
 /** Build a service and its run options. */
-export async function buildService(
-  name: ServiceCommand,
-  config: BaseServiceConfig,
+export async function buildService<K extends ServiceName>(
+  name: K,
+  config: ServiceConfigs[K],
   ctx: {
     sql: ServiceDeps['sql'];
     logger: Logger;
@@ -120,11 +146,11 @@ export async function buildService(
   },
   run: { once: boolean; signal: AbortSignal },
 ): Promise<{ service: Service; runOpts: RunOpts }> {
-  const factory = SERVICE_FACTORIES[name];
+  const entry: ServiceEntry<ServiceConfigs[K]> = SERVICES[name];
   const logger = ctx.logger.child({ service: name });
   const metrics = createServiceMetrics(ctx.registry, name);
   const deps: ServiceDeps = { sql: ctx.sql, logger, metrics, batchSize: ctx.batchSize };
-  const service = await factory({ deps, deployment: ctx.deployment, env: ctx.env }, config as never);
+  const service = await entry.create({ deps, deployment: ctx.deployment, env: ctx.env }, config);
   const runOpts: RunOpts = {
     intervalSec: config.interval,
     maxConsecutiveFailures: config.max_consecutive_failures,
@@ -137,41 +163,4 @@ export async function buildService(
     ...(name === 'api' ? {} : { recordCycle: (record: CycleRecord) => recordLastCycle(ctx.sql, name, record) }),
   };
   return { service, runOpts };
-}
-
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-/**
- * The monitor's GeoIP databases (paths relative to the deployment): refreshed from their download URL when
- * missing or older than `max_age_days`; a missing city database falls back to the GeoLite2 City data shipped
- * on npm (best-effort, fewer fields); a missing ASN database leaves the net check not computed. A file that is
- * there but unreadable is a start-up error (GeoDatabaseError names it).
- */
-async function openGeoDatabases(ctx: FactoryContext, geo: MonitorConfig['geo']): Promise<GeoReaders> {
-  const log = ctx.deps.logger;
-  const locate = async (path: string | null, url: string | null): Promise<string | undefined> => {
-    if (!path) return undefined;
-    const full = resolve(ctx.deployment.dir, path);
-    if (url) {
-      const r = await refreshGeoDatabase({ url, path: full, maxAgeDays: geo.max_age_days });
-      if (r.outcome !== 'fresh') log.info('geo_database_refresh', { path: full, outcome: r.outcome, detail: r.detail });
-    }
-    if (existsSync(full)) return full;
-    log.warn('geo_database_missing', { path: full });
-    return undefined;
-  };
-  const cityPath = await locate(geo.city_database_path, geo.city_download_url);
-  const asnPath = await locate(geo.asn_database_path, geo.asn_download_url);
-  const readers = await openGeoReaders({ ...(cityPath ? { cityPath } : {}), ...(asnPath ? { asnPath } : {}) });
-  if (readers.city) return readers;
-  const city = await openDefaultCityReader();
-  log.info('geo_database_default', { city: city ? 'GeoLite2 City from npm (best-effort)' : 'none: geo not computed' });
-  return city ? { ...readers, city } : readers;
 }

@@ -79,28 +79,11 @@ describe('runService', () => {
       cleanup: async () => void calls.push('cleanup'),
       cycle: async () => void calls.push('cycle'),
     };
-    expect(
-      await runService(service, {
-        intervalSec: 60,
-        maxConsecutiveFailures: 5,
-        once: true,
-        graceMs: 100,
-        logger: quiet,
-        metrics,
-      }),
-    ).toBe(0);
+    const once = { intervalSec: 60, maxConsecutiveFailures: 5, once: true, graceMs: 100, logger: quiet, metrics };
+    expect(await runService(service, once)).toBe(0);
     expect(calls).toEqual(['cleanup', 'cycle']);
     const failing: Service = { name: 'test', cycle: async () => Promise.reject(new TypeError('boom')) };
-    expect(
-      await runService(failing, {
-        intervalSec: 60,
-        maxConsecutiveFailures: 5,
-        once: true,
-        graceMs: 100,
-        logger: quiet,
-        metrics,
-      }),
-    ).toBe(1);
+    expect(await runService(failing, once)).toBe(1);
   });
 
   it('keeps a fixed cadence, counts failures by error name and stops at max_consecutive_failures', async () => {

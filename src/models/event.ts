@@ -3,7 +3,6 @@
  * itself, shared with nostr-tools, strfry and nak.
  */
 import { createHash } from 'node:crypto';
-import type { RelayUrl } from './relay.js';
 import { fail, ok, type Result } from './result.js';
 import { verifySchnorr } from './schnorr.js';
 
@@ -21,14 +20,6 @@ export interface NostrEvent {
   readonly tags: readonly (readonly string[])[];
   readonly content: string;
   readonly sig: string;
-}
-
-/** An event seen on a relay at a time: one `event_relay` row (plus its parents). */
-export interface EventRelay {
-  readonly event: NostrEvent;
-  readonly relayUrl: RelayUrl;
-  /** Seconds since the epoch. */
-  readonly seenAt: number;
 }
 
 /** The longest tag value that can be stored (longer ones would overflow the tagvalues index). */

@@ -1,11 +1,12 @@
 /** The generic key-value state of the services (`service_state`). */
+import { isOneOf } from './one-of.js';
 import { fail, ok, type Result } from './result.js';
 
-/** The services that keep state. */
-export type ServiceName = 'seeder' | 'finder' | 'validator' | 'monitor' | 'synchronizer' | 'refresher' | 'api' | 'dvm';
-
-/** Every service name that may own state rows. */
-export const SERVICE_NAMES: readonly ServiceName[] = [
+/**
+ * Every service, in start order: the services `bigbrotr <service>` runs and that may own state rows. The one
+ * list of names (the CLI's registry, src/cli/services.ts, is typed by it).
+ */
+export const SERVICE_NAMES = [
   'seeder',
   'finder',
   'validator',
@@ -14,7 +15,15 @@ export const SERVICE_NAMES: readonly ServiceName[] = [
   'refresher',
   'api',
   'dvm',
-];
+] as const;
+
+/** One of the service names. */
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** Whether a string names a service. */
+export function isServiceName(name: unknown): name is ServiceName {
+  return isOneOf(SERVICE_NAMES, name);
+}
 
 /** Kinds of state rows (`cycle`: a service's last cycle, written by the runner). */
 export type StateType = 'checkpoint' | 'cursor' | 'lease' | 'cycle' | 'sync_status';
@@ -43,16 +52,16 @@ export function parseServiceState(row: {
   readonly stateValue: unknown;
 }): Result<ServiceState> {
   const { serviceName, stateType, stateKey } = row;
-  if (!(SERVICE_NAMES as readonly unknown[]).includes(serviceName)) return fail('invalid', 'unknown service name');
-  if (!(STATE_TYPES as readonly unknown[]).includes(stateType)) return fail('invalid', 'unknown state type');
+  if (!isServiceName(serviceName)) return fail('invalid', 'unknown service name');
+  if (!isOneOf(STATE_TYPES, stateType)) return fail('invalid', 'unknown state type');
   if (typeof stateKey !== 'string' || stateKey.includes('\0')) {
     return fail('invalid', 'state key must be a string without null characters');
   }
   const value = checkStateValue(row.stateValue);
   if (!value.ok) return value;
   return ok({
-    serviceName: serviceName as ServiceName,
-    stateType: stateType as StateType,
+    serviceName,
+    stateType,
     stateKey,
     stateValue: value.value,
   });

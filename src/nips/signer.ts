@@ -17,16 +17,28 @@ export interface EventSigner {
   sign(template: EventTemplate): NostrEvent;
 }
 
+/** The public key (hex) of a 32-byte secret key. */
+export function pubkeyOf(secretKey: Uint8Array): Pubkey {
+  return Buffer.from(schnorr.getPublicKey(secretKey)).toString('hex') as Pubkey;
+}
+
+/**
+ * Sign a template with a secret key: its NIP-01 id and the Schnorr signature of that id. `pubkey` is the key's
+ * (passed when the caller already has it, to skip the curve multiplication).
+ */
+export function signTemplate(
+  template: EventTemplate,
+  secretKey: Uint8Array,
+  pubkey: Pubkey = pubkeyOf(secretKey),
+): NostrEvent {
+  const unsigned = { ...template, pubkey };
+  const id = computeEventId(unsigned) as EventId;
+  const sig = Buffer.from(signSchnorr(Buffer.from(id, 'hex'), secretKey)).toString('hex');
+  return { ...unsigned, id, sig };
+}
+
 /** A signer for a 32-byte secret key. */
 export function createSigner(secretKey: Uint8Array): EventSigner {
-  const pubkey = Buffer.from(schnorr.getPublicKey(secretKey)).toString('hex') as Pubkey;
-  return {
-    pubkey,
-    sign(template) {
-      const unsigned = { ...template, pubkey };
-      const id = computeEventId(unsigned) as EventId;
-      const sig = Buffer.from(signSchnorr(Buffer.from(id, 'hex'), secretKey)).toString('hex');
-      return { ...unsigned, id, sig };
-    },
-  };
+  const pubkey = pubkeyOf(secretKey);
+  return { pubkey, sign: (template) => signTemplate(template, secretKey, pubkey) };
 }

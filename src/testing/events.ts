@@ -2,9 +2,8 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { schnorr } from '@noble/curves/secp256k1.js';
-import { computeEventId, type EventId, type NostrEvent, type Pubkey } from '../models/event.js';
-import { signSchnorr } from '../models/schnorr.js';
+import type { NostrEvent } from '../models/event.js';
+import { pubkeyOf, signTemplate } from '../nips/signer.js';
 
 /** What to generate. Everything is derived from `seed`, so the same options give the same events. */
 export interface GenerateOpts {
@@ -27,10 +26,7 @@ export function signEvent(
   template: { created_at: number; kind: number; tags: string[][]; content: string },
   secretKey: Uint8Array,
 ): NostrEvent {
-  const pubkey = Buffer.from(schnorr.getPublicKey(secretKey)).toString('hex') as Pubkey;
-  const id = computeEventId({ ...template, pubkey }) as EventId;
-  const sig = Buffer.from(signSchnorr(Buffer.from(id, 'hex'), secretKey)).toString('hex');
-  return { ...template, pubkey, id, sig };
+  return signTemplate(template, secretKey);
 }
 
 /** Generate `count` valid signed events. */
@@ -38,7 +34,7 @@ export function generateEvents(count: number, opts: GenerateOpts = {}): NostrEve
   const seed = opts.seed ?? 1;
   const keys = Array.from({ length: Math.max(1, opts.pubkeys ?? 10) }, (_, i) => {
     const sk = testSecretKey(seed, i);
-    return { sk, pubkey: Buffer.from(schnorr.getPublicKey(sk)).toString('hex') as Pubkey };
+    return { sk, pubkey: pubkeyOf(sk) };
   });
   const kinds = opts.kinds ?? [1];
   const size = opts.contentSize ?? 64;
@@ -53,9 +49,7 @@ export function generateEvents(count: number, opts: GenerateOpts = {}): NostrEve
       tags: opts.tags ? opts.tags(i) : [],
       content: body.padEnd(size, 'x'),
     };
-    const id = computeEventId(template) as EventId;
-    const sig = Buffer.from(signSchnorr(Buffer.from(id, 'hex'), key.sk)).toString('hex');
-    events[i] = { ...template, id, sig };
+    events[i] = signTemplate(template, key.sk, key.pubkey);
   }
   return events;
 }

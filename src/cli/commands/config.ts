@@ -1,12 +1,12 @@
 /** `bigbrotr config check`: validate brotr.yaml and every service YAML of a deployment. */
 import { existsSync } from 'node:fs';
 import { brotrConfigSchema, ConfigError, type ConfigIssue, loadConfigFile } from '../../core/config/index.js';
+import { SERVICE_NAMES } from '../../models/service-state.js';
 import { COMMON_OPTIONS, parseCommand } from '../args.js';
 import { resolveDeployment, serviceConfigPath } from '../deployment.js';
 import { EXIT, UsageError } from '../errors.js';
-import { SERVICE_NAMES } from '../help.js';
 import { type CliIo, println } from '../io.js';
-import { SERVICE_SCHEMAS } from '../registry.js';
+import { SERVICES } from '../services.js';
 
 /** Run `bigbrotr config check`. */
 export async function configCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -28,7 +28,7 @@ export async function configCommand(argv: readonly string[], io: CliIo): Promise
   await collect(deployment.brotrConfig, brotrConfigSchema);
   for (const service of SERVICE_NAMES) {
     const path = serviceConfigPath(io.cwd, deployment, service);
-    if (existsSync(path)) await collect(path, SERVICE_SCHEMAS[service]);
+    if (existsSync(path)) await collect(path, SERVICES[service].schema);
     else println(io.stdout, `missing  ${path} (defaults apply)`);
   }
   if (issues.length === 0) return EXIT.ok;

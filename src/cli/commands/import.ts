@@ -13,8 +13,8 @@ import { type ImportSummary, importLines } from '../jsonl/importer.js';
 import { openLineSource } from '../jsonl/lines.js';
 import { createProgress } from '../jsonl/progress.js';
 import { commandLogger } from '../logging.js';
-import { SERVICE_SCHEMAS } from '../registry.js';
 import { openDatabase } from '../runtime.js';
+import { SERVICES } from '../services.js';
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -120,6 +120,6 @@ function report(io: CliIo, s: ImportSummary): void {
 async function localNetworkEnabled(deployment: DeploymentPaths, io: CliIo): Promise<boolean> {
   const path = serviceConfigPath(io.cwd, deployment, 'synchronizer');
   if (!existsSync(path)) return false;
-  const config = await loadConfigFile(path, SERVICE_SCHEMAS.synchronizer, { env: io.env });
-  return (config as { networks: { local: { enabled: boolean } } }).networks.local.enabled;
+  const config = await loadConfigFile(path, SERVICES.synchronizer.schema, { env: io.env });
+  return config.networks.local.enabled;
 }

@@ -8,6 +8,7 @@
 import type { NostrEvent } from '../../models/event.js';
 import { checkEventShape } from '../../models/event.js';
 import { createVerifiedPairs, proveCopies, type VerifiedPairs } from '../../models/event-proof.js';
+import { fail, ok, type Result } from '../../models/result.js';
 import type { Line } from './lines.js';
 
 /** What the importer needs from the outside world. */
@@ -102,18 +103,16 @@ interface Pending {
   readonly line: number;
 }
 
-type Parsed = { ok: true; value: NostrEvent } | { ok: false; reason: string };
-
-function parseLine(text: string): Parsed {
+function parseLine(text: string): Result<NostrEvent> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return { ok: false, reason: 'not JSON' };
+    return fail('not JSON');
   }
   const shape = checkEventShape(value);
-  if (!shape.ok) return { ok: false, reason: shape.detail ?? shape.reason };
-  return { ok: true, value: shape.value };
+  if (!shape.ok) return fail(shape.detail ?? shape.reason);
+  return ok(shape.value);
 }
 
 /** Store one batch: each line is new, a duplicate (stored, earlier in the file or in this batch) or rejected. */

@@ -1,4 +1,7 @@
-/** Options every service has (interval, failure limit, metrics, pool override, shutdown grace) and the networks block. */
+/**
+ * Options every service has (interval, failure limit, metrics, pool override, shutdown grace) and the blocks some
+ * share: networks (validator, monitor, synchronizer), keys (the services that sign), tables (API and DVM).
+ */
 import { z } from 'zod';
 import type { Network } from '../../models/network.js';
 import { poolOverrideSchema } from './brotr.js';
@@ -17,7 +20,7 @@ export const metricsSchema = section({
 
 /**
  * The base options, to spread into a service schema. `allow_short_interval: true` lifts the 60 s minimum for
- * tests and demos only (documented in docs/configuration.md); never use it against public relays.
+ * tests and demos only (documented in docs/operations.md); never use it against public relays.
  */
 export function baseServiceShape(defaultInterval = 300) {
   return {

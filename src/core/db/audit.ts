@@ -4,12 +4,10 @@
  * archive holds something it should not (stored differently than verified, or altered since). A deployment that
  * keeps no tags, content or signature (lilbrotr) cannot be audited this way, and the report says so.
  */
-import type postgres from 'postgres';
 import { computeEventId, type NostrEvent } from '../../models/event.js';
 import { BAD_SIGNATURE, ID_MISMATCH } from '../../models/event-proof.js';
 import { eventFromRow, type StoredEventRow } from './event-rows.js';
-
-type Sql = postgres.Sql | postgres.TransactionSql;
+import type { Sql } from './sql.js';
 
 /** How to audit. */
 export interface AuditOpts {

@@ -3,12 +3,10 @@
  * `{network, failures, timestamp}` (plus `first_seen` once a check has failed, so promotion keeps the
  * first-seen time). Written by the seeder and the finder, consumed by the validator.
  */
-import type postgres from 'postgres';
 import type { Network } from '../../models/network.js';
 import type { RelayUrl } from '../../models/relay.js';
 import { type StoreOpts, sumBatches } from './batches.js';
-
-type Sql = postgres.Sql | postgres.TransactionSql;
+import type { Sql } from './sql.js';
 
 /** A URL to validate. */
 export interface NewCandidate {

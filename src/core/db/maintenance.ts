@@ -1,7 +1,6 @@
 /** Cleanup and statistics refresh through their stored functions. */
-import type postgres from 'postgres';
-
-type Sql = postgres.Sql | postgres.TransactionSql;
+import { isOneOf } from '../../models/one-of.js';
+import type { Sql } from './sql.js';
 
 /** The thirteen statistics views, in the order all_statistics_refresh() refreshes them. */
 export const STATISTICS_VIEWS = [
@@ -25,7 +24,7 @@ export type StatisticsView = (typeof STATISTICS_VIEWS)[number];
 
 /** Whether `name` is one of the statistics views. */
 export function isStatisticsView(name: string): name is StatisticsView {
-  return (STATISTICS_VIEWS as readonly string[]).includes(name);
+  return isOneOf(STATISTICS_VIEWS, name);
 }
 
 /** orphan_event_delete: events with no provenance row, in batches; returns the total deleted. */

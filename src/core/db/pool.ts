@@ -37,28 +37,19 @@ export interface DbOpts {
   readonly retry?: { readonly maxAttempts: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
 }
 
-/** What the pool reports for metrics: queries in flight through `run`, and the configured size. */
-export interface PoolStats {
-  readonly inFlight: number;
-  readonly maxSize: number;
-  readonly retries: number;
-}
-
 /** Minimal logging the pool needs. */
 export interface DbLogger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   debug(msg: string, fields?: Record<string, unknown>): void;
 }
 
-/** An open database: the tagged-template client plus retrying execution, health and statistics. */
+/** An open database: the tagged-template client plus retrying execution. */
 export interface Db extends AsyncDisposable {
   readonly sql: postgres.Sql;
   /** `host:port/database`, for messages (never includes the password). */
   readonly target: string;
   /** Run a unit of work, retrying it as a whole on transient failures. */
   run<T>(fn: (sql: postgres.Sql) => Promise<T>, opts?: { signal?: AbortSignal }): Promise<T>;
-  health(): Promise<boolean>;
-  stats(): PoolStats;
   close(): Promise<void>;
 }
 
@@ -68,7 +59,6 @@ const DEFAULT_RETRY = { maxAttempts: 3, initialDelayMs: 1000, maxDelayMs: 10_000
 export async function createDb(opts: DbOpts, deps: { logger?: DbLogger } = {}): Promise<Db> {
   // why redacted: a host copied from a connection URL carries its password
   const target = redactText(`${opts.host}:${opts.port}/${opts.database}`);
-  const maxSize = opts.maxSize ?? 5;
   const retry = opts.retry ?? DEFAULT_RETRY;
   const sql = postgres({
     host: opts.host,
@@ -76,7 +66,7 @@ export async function createDb(opts: DbOpts, deps: { logger?: DbLogger } = {}): 
     database: opts.database,
     username: opts.user,
     ...(opts.password !== undefined ? { password: opts.password } : {}),
-    max: maxSize,
+    max: opts.maxSize ?? 5,
     idle_timeout: opts.idleTimeoutSec ?? 300,
     max_lifetime: opts.maxLifetimeSec ?? 1800,
     connect_timeout: opts.connectTimeoutSec ?? 10,
@@ -96,23 +86,14 @@ export async function createDb(opts: DbOpts, deps: { logger?: DbLogger } = {}): 
     backoff: (n: number) => Math.min(0.05 * 2 ** n, 1),
     onnotice: (n) => deps.logger?.debug('db_notice', { message: n.message }),
   });
-  let inFlight = 0;
-  let retries = 0;
-  const run = async <T>(fn: (s: postgres.Sql) => Promise<T>, o: { signal?: AbortSignal } = {}): Promise<T> => {
-    inFlight += 1;
-    try {
-      return await withRetry(() => fn(sql), {
-        ...retry,
-        ...(o.signal ? { signal: o.signal } : {}),
-        onRetry: (err, attempt, delayMs) => {
-          retries += 1;
-          deps.logger?.warn('db_retry', { target, attempt, delay_ms: delayMs, code: (err as { code?: string }).code });
-        },
-      });
-    } finally {
-      inFlight -= 1;
-    }
-  };
+  const run = <T>(fn: (s: postgres.Sql) => Promise<T>, o: { signal?: AbortSignal } = {}): Promise<T> =>
+    withRetry(() => fn(sql), {
+      ...retry,
+      ...(o.signal ? { signal: o.signal } : {}),
+      onRetry: (err, attempt, delayMs) => {
+        deps.logger?.warn('db_retry', { target, attempt, delay_ms: delayMs, code: (err as { code?: string }).code });
+      },
+    });
   const close = (): Promise<void> => sql.end({ timeout: 5 });
   try {
     await run((s) => s`SELECT 1`);
@@ -133,15 +114,6 @@ export async function createDb(opts: DbOpts, deps: { logger?: DbLogger } = {}): 
     sql,
     target,
     run,
-    health: async () => {
-      try {
-        await sql`SELECT 1`;
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    stats: () => ({ inFlight, maxSize, retries }),
     close,
     [Symbol.asyncDispose]: close,
   };

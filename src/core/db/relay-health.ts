@@ -3,9 +3,7 @@
  * share of checks whose WebSocket opened and the p50/p95 of the open/read/write round trips, over 24 h, 7 d or
  * 30 d. A query rather than a stored function, so it also works on a database made by the reference.
  */
-import type postgres from 'postgres';
-
-type Sql = postgres.Sql | postgres.TransactionSql;
+import type { Sql } from './sql.js';
 
 /** The windows the API and dashboard show. */
 export type HealthWindow = '24h' | '7d' | '30d';

@@ -6,12 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type postgres from 'postgres';
 import type { Network } from '../../models/network.js';
 import type { Relay, RelayUrl } from '../../models/relay.js';
 import type { ServiceName } from '../../models/service-state.js';
-
-type Sql = postgres.Sql | postgres.TransactionSql;
+import type { Logger } from '../logger.js';
+import type { Sql } from './sql.js';
 
 /** Which relays to claim: due when the `timestamp` of their `(service, stateType, url)` row is below `dueBefore`. */
 export interface ClaimRelaysOpts {
@@ -111,4 +110,22 @@ function processAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * The start-of-run cleanup of a service that leases relays (monitor, synchronizer): the leases a dead replica
+ * left released, then the state rows of relays no longer archived removed; each logged when it did something
+ * (`removedMessage` names what the removed rows were).
+ */
+export async function cleanupLeasedRelays(
+  sql: Sql,
+  lease: { readonly service: ServiceName; readonly owner: string },
+  now: number,
+  logger: Logger,
+  removedMessage: string,
+): Promise<void> {
+  const orphaned = await releaseOrphanedLeases(sql, lease.service, lease.owner);
+  if (orphaned > 0) logger.info('orphaned_leases_released', { leases: orphaned });
+  const removed = await cleanupRelayState(sql, lease.service, now);
+  if (removed > 0) logger.info(removedMessage, { removed });
 }

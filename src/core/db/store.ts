@@ -9,8 +9,7 @@ import type { Metadata, MetadataType, RelayMetadata } from '../../models/metadat
 import type { Relay, RelayUrl } from '../../models/relay.js';
 import type { ServiceName, ServiceState, StateType } from '../../models/service-state.js';
 import { type StoreOpts, sumBatches } from './batches.js';
-
-type Sql = postgres.Sql | postgres.TransactionSql;
+import type { Sql } from './sql.js';
 
 /** An event seen on a relay (with the relay's own row, so the cascade can create it). */
 export interface RelaySighting {

@@ -4,11 +4,9 @@
  * Only names the configuration enables (and the connected role may SELECT) are ever returned, so nothing else
  * can reach a query.
  */
-import type postgres from 'postgres';
 import type { z } from 'zod';
 import type { tablesSchema } from '../config/service.js';
-
-type Sql = postgres.Sql | postgres.TransactionSql;
+import type { Sql } from '../db/sql.js';
 
 /** What a relation is. */
 export type TableKind = 'table' | 'view' | 'matview';

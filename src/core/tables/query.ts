@@ -19,6 +19,9 @@ export {
   toQueryError,
 } from './run.js';
 
+import type { Checked } from '../../models/result.js';
+import type { Sql } from '../db/sql.js';
+
 /** A filter operator. `=` on a text-array column means "contains the element". */
 export type FilterOp = '=' | '>' | '<' | '>=' | '<=' | 'ILIKE';
 
@@ -32,13 +35,8 @@ export interface QueryError {
   readonly message: string;
 }
 
-/**
- * The outcome of parsing: the project's `Result` shape (`reason` = code, `detail` = message) plus the full
- * error, so callers can answer with its status.
- */
-export type QueryResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly reason: string; readonly detail: string; readonly error: QueryError };
+/** The outcome of parsing: the value, or the error with the status callers answer with. */
+export type QueryResult<T> = Checked<T, QueryError>;
 
 /** One checked filter; `value` is bound as a parameter. */
 export interface Filter {
@@ -78,7 +76,7 @@ export const MAX_OFFSET = 10_000_000;
 
 /** Build a failed result. */
 export function queryFail(status: QueryError['status'], code: string, message: string): QueryResult<never> {
-  return { ok: false, reason: code, detail: message, error: { status, code, message } };
+  return { ok: false, error: { status, code, message } };
 }
 
 const ok = <T>(value: T): QueryResult<T> => ({ ok: true, value });
@@ -193,7 +191,6 @@ export function clip(s: string, max = 64): string {
 }
 
 type Fragment = postgres.PendingQuery<postgres.Row[]>;
-type Sql = postgres.Sql | postgres.TransactionSql;
 
 /** The SQL condition of one filter (operators from fixed fragments). */
 export function filterSql(sql: Sql, f: Filter): Fragment {

@@ -5,6 +5,7 @@
  */
 import type postgres from 'postgres';
 import { errorCode } from '../db/errors.js';
+import type { Sql } from '../db/sql.js';
 import type { TableInfo } from './catalog.js';
 import {
   type Filter,
@@ -200,10 +201,7 @@ function timeoutError(): QueryError {
  * The columns to select. A text[] column is read as JSON: postgres.js parses a NULL element of an array as the
  * string 'NULL', and `tagvalues` holds NULL for every one-letter tag without a value (NIP-70's `["-"]`).
  */
-function selectList(
-  sql: postgres.Sql | postgres.TransactionSql,
-  table: TableInfo,
-): postgres.PendingQuery<postgres.Row[]> {
+function selectList(sql: Sql, table: TableInfo): postgres.PendingQuery<postgres.Row[]> {
   const items = table.columns.map((c) =>
     c.type === 'text[]' ? sql`to_jsonb(${sql(c.name)}) AS ${sql(c.name)}` : sql`${sql(c.name)}`,
   );

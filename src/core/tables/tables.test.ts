@@ -23,7 +23,7 @@ let catalog: Catalog;
 const table = (name: string): TableInfo => catalog.tables.get(name) as TableInfo;
 const parsed = (name: string, params: Parameters<typeof parseTableQuery>[1]): TableQuery => {
   const r = parseTableQuery(table(name), params, page);
-  if (!r.ok) throw new Error(r.detail);
+  if (!r.ok) throw new Error(r.error.message);
   return r.value;
 };
 const errorOf = <T>(r: QueryResult<T>) => (r.ok ? undefined : r.error);

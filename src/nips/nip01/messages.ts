@@ -28,18 +28,7 @@ export type ClientMessage =
   | { readonly type: 'NEG-CLOSE'; readonly subId: string };
 
 /** Machine-readable prefixes of OK and CLOSED messages (NIP-01, NIP-42). */
-export type MessagePrefix =
-  | 'duplicate'
-  | 'pow'
-  | 'blocked'
-  | 'rate-limited'
-  | 'invalid'
-  | 'restricted'
-  | 'auth-required'
-  | 'error'
-  | 'mute';
-
-const PREFIXES = new Set<string>([
+const MESSAGE_PREFIXES = [
   'duplicate',
   'pow',
   'blocked',
@@ -49,7 +38,12 @@ const PREFIXES = new Set<string>([
   'auth-required',
   'error',
   'mute',
-]);
+] as const;
+
+/** One machine-readable prefix. */
+export type MessagePrefix = (typeof MESSAGE_PREFIXES)[number];
+
+const PREFIXES = new Set<string>(MESSAGE_PREFIXES);
 const LEADING_WORD = /^\s*([A-Za-z][A-Za-z-]*):/;
 const HEX = /^[0-9a-f]*$/;
 const HEX64 = /^[0-9a-f]{64}$/;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTestGeoDatabases } from '../../testing/mmdb-writer.js';
+import { writeTestGeoDatabases } from '../../testing/test-geo-databases.js';
 import { type GeoReaders, openGeoReaders } from '../../utils/geoip.js';
 import type { ResolvedAddress, Resolver } from '../../utils/net/resolve.js';
 import { canCheckGeo, checkGeo, resolveHost, toGeoData } from './geo.js';

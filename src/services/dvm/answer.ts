@@ -5,18 +5,19 @@
  * infrastructure failures throw.
  */
 import type postgres from 'postgres';
-import type { NostrEvent } from '../../models/event.js';
-import type { EventTemplate } from '../../nips/signer.js';
+import type { Catalog } from '../../core/tables/catalog.js';
 import {
-  type Catalog,
   clip,
   type PageOpts,
   parseFilterString,
   parseTableQuery,
   runTableQuery,
   toQueryError,
-} from './engine.js';
-import { type JobError, parseJobRequest } from './request.js';
+} from '../../core/tables/query.js';
+import type { NostrEvent } from '../../models/event.js';
+import type { Refusal } from '../../models/result.js';
+import type { EventTemplate } from '../../nips/signer.js';
+import { parseJobRequest } from './request.js';
 import { buildErrorFeedback, buildPaymentRequired, buildResult } from './responses.js';
 
 /** Most filters one request may combine. */
@@ -42,7 +43,7 @@ export interface AnswerOpts {
 
 /** Build the answer to one job request (the query runs read-only, under a statement timeout). */
 export async function answerRequest(request: NostrEvent, catalog: Catalog, opts: AnswerOpts): Promise<Answer> {
-  const error = (e: JobError): Answer => ({
+  const error = (e: Refusal): Answer => ({
     outcome: 'error',
     code: e.code,
     template: buildErrorFeedback(request, e, opts.now),

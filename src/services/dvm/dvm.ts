@@ -11,13 +11,13 @@
 import { stateWriteDenied } from '../../core/db/privileges.js';
 import type { Service } from '../../core/runner.js';
 import { nowSeconds, type ServiceDeps } from '../../core/service-deps.js';
+import { type Catalog, loadCatalog } from '../../core/tables/catalog.js';
 import { type NostrEvent, validateEvent } from '../../models/event.js';
 import type { RelayConnection } from '../../nips/nip01/connection.js';
 import type { EventSigner } from '../../nips/signer.js';
 import type { Resolver } from '../../utils/net/resolve.js';
 import { type Answer, answerRequest } from './answer.js';
 import type { DvmConfig } from './config.js';
-import { type Catalog, loadCatalog } from './engine.js';
 import { fetchRequests, openRelays, publishToAll } from './relays.js';
 import { isAddressedElsewhere, isExpired } from './request.js';
 import { buildAnnouncement } from './responses.js';

@@ -3,8 +3,11 @@
  * whether it is still wanted, and its `param` and `bid` tags. Untrusted input: every tag is checked, sizes are
  * bounded, and problems become a machine code plus a short message for the kind 7000 feedback.
  */
+
+import { clip } from '../../core/tables/query.js';
 import type { NostrEvent } from '../../models/event.js';
-import { clip } from './engine.js';
+import { isOneOf } from '../../models/one-of.js';
+import { type Checked, refuse } from '../../models/result.js';
 
 /** The parameters a job request may carry as `["param", key, value]`. */
 export const PARAM_KEYS = ['table', 'limit', 'offset', 'filter', 'sort'] as const;
@@ -35,19 +38,10 @@ export interface JobRequest {
   readonly bid?: number;
 }
 
-/** Why a request cannot be served: a stable code and a message for the customer. */
-export interface JobError {
-  readonly code: string;
-  readonly message: string;
-}
+/** The outcome of reading a request: the request, or why it cannot be served (a code and a message for the customer). */
+export type JobParse = Checked<JobRequest>;
 
-/** The outcome of reading a request. */
-export type JobParse =
-  | { readonly ok: true; readonly value: JobRequest }
-  | { readonly ok: false; readonly error: JobError };
-
-const err = (code: string, message: string): JobParse => ({ ok: false, error: { code, message } });
-const isParamKey = (k: string): k is ParamKey => (PARAM_KEYS as readonly string[]).includes(k);
+const isParamKey = (k: string): k is ParamKey => isOneOf(PARAM_KEYS, k);
 
 /**
  * Whether the request is for someone else: it names providers with `p` tags and `pubkey` is not one of them.
@@ -68,25 +62,26 @@ export function isExpired(event: NostrEvent, now: number): boolean {
 /** Read the `param`, `bid` and `encrypted` tags of a job request. */
 export function parseJobRequest(event: NostrEvent): JobParse {
   if (event.tags.some((t) => t[0] === 'encrypted')) {
-    return err('encrypted_unsupported', 'encrypted job requests are not supported; send the params in clear');
+    return refuse('encrypted_unsupported', 'encrypted job requests are not supported; send the params in clear');
   }
   const tags = event.tags.filter((t) => t[0] === 'param');
-  if (tags.length > MAX_PARAMS) return err('too_many_params', `at most ${MAX_PARAMS} param tags`);
+  if (tags.length > MAX_PARAMS) return refuse('too_many_params', `at most ${MAX_PARAMS} param tags`);
   const params = new Map<ParamKey, string>();
   for (const [, key, value] of tags) {
-    if (key === undefined || value === undefined) return err('invalid_param', 'a param tag is ["param", key, value]');
+    if (key === undefined || value === undefined)
+      return refuse('invalid_param', 'a param tag is ["param", key, value]');
     if (!isParamKey(key)) {
-      return err('unknown_param', `unknown param "${clip(key)}"; expected one of ${PARAM_KEYS.join(', ')}`);
+      return refuse('unknown_param', `unknown param "${clip(key)}"; expected one of ${PARAM_KEYS.join(', ')}`);
     }
-    if (params.has(key)) return err('repeated_param', `param "${key}" given more than once`);
+    if (params.has(key)) return refuse('repeated_param', `param "${key}" given more than once`);
     if (value.length > MAX_PARAM_LENGTH)
-      return err('invalid_param', `param "${key}" is longer than ${MAX_PARAM_LENGTH}`);
+      return refuse('invalid_param', `param "${key}" is longer than ${MAX_PARAM_LENGTH}`);
     params.set(key, value);
   }
   const table = params.get('table');
-  if (table === undefined || table === '') return err('missing_table', 'the "table" param is required');
+  if (table === undefined || table === '') return refuse('missing_table', 'the "table" param is required');
   const bid = parseBid(event);
-  if (bid === 'invalid') return err('invalid_bid', 'bid must be ["bid", "<millisats>"] with a non-negative integer');
+  if (bid === 'invalid') return refuse('invalid_bid', 'bid must be ["bid", "<millisats>"] with a non-negative integer');
   const rest = Object.fromEntries([...params].filter(([k]) => k !== 'table')) as Omit<JobParams, 'table'>;
   return { ok: true, value: { event, params: { table, ...rest }, ...(bid === undefined ? {} : { bid }) } };
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { Catalog } from '../../core/tables/catalog.js';
+import type { TablePage } from '../../core/tables/query.js';
 import type { NostrEvent } from '../../models/event.js';
 import { createSigner } from '../../nips/signer.js';
 import { signEvent, testSecretKey } from '../../testing/events.js';
-import type { Catalog, TablePage } from './engine.js';
 import { buildAnnouncement, buildErrorFeedback, buildPaymentRequired, buildResult } from './responses.js';
 
 const request = (tags: string[][], created_at = 1_700_000_000): NostrEvent =>

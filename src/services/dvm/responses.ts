@@ -2,10 +2,12 @@
  * The events the DVM publishes: its NIP-89 handler announcement (kind 31990), NIP-90 job feedback (kind 7000)
  * and job results (request kind + 1000). Templates only; the caller signs them.
  */
+
+import type { Catalog } from '../../core/tables/catalog.js';
+import type { TablePage } from '../../core/tables/query.js';
 import type { NostrEvent } from '../../models/event.js';
+import type { Refusal } from '../../models/result.js';
 import type { EventTemplate } from '../../nips/signer.js';
-import type { Catalog, TablePage } from './engine.js';
-import type { JobError } from './request.js';
 
 /** NIP-89 handler information. */
 export const ANNOUNCEMENT_KIND = 31990;
@@ -48,7 +50,7 @@ function jobTags(request: NostrEvent): string[][] {
 }
 
 /** Kind 7000 `error` feedback; the content repeats the error as JSON for programs. */
-export function buildErrorFeedback(request: NostrEvent, error: JobError, now: number): EventTemplate {
+export function buildErrorFeedback(request: NostrEvent, error: Refusal, now: number): EventTemplate {
   return {
     kind: FEEDBACK_KIND,
     created_at: now,

@@ -1,9 +1,10 @@
-/** A bounded worker pool of the finder. */
+/** A bounded worker pool of the finder, on the project's one concurrency limiter (utils/limiter.ts). */
+import { createLimiter } from '../../utils/limiter.js';
 
 /**
  * Run `fn` over `items` with at most `limit` running at once, in order of start. `shouldStart` is asked before
  * each item is started; once it says no, the remaining items are skipped. The first error is rethrown after
- * every running call has settled.
+ * every running call has settled (no item starts after it).
  */
 export async function runPool<T>(
   items: readonly T[],
@@ -11,19 +12,20 @@ export async function runPool<T>(
   fn: (item: T) => Promise<void>,
   shouldStart: () => boolean = () => true,
 ): Promise<void> {
-  let next = 0;
+  const limited = createLimiter(Math.max(1, limit));
+  let stopped = false;
   let failure: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && failure === undefined && shouldStart()) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (error) {
-        failure ??= { error };
-      }
+  const run = async (item: T): Promise<void> => {
+    if (stopped || failure !== undefined || !shouldStart()) {
+      stopped = true;
+      return;
+    }
+    try {
+      await fn(item);
+    } catch (error) {
+      failure ??= { error };
     }
   };
-  const n = Math.max(1, Math.min(limit, items.length));
-  await Promise.all(Array.from({ length: n }, worker));
+  await Promise.all(items.map((item) => limited(() => run(item))));
   if (failure) throw failure.error;
 }

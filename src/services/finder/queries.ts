@@ -1,9 +1,8 @@
 /** The finder's SQL: relays to scan, pages of archived events per relay, cursors and stale-state cleanup. */
-import type postgres from 'postgres';
+
+import type { Sql } from '../../core/db/sql.js';
 import { getServiceState } from '../../core/db/store.js';
 import type { ScannedEvent } from './extract.js';
-
-type Sql = postgres.Sql | postgres.TransactionSql;
 
 /** A finder cursor `(finder, cursor, <relay url>) = {timestamp: seen_at, id: event id hex}`. */
 export interface EventCursor {

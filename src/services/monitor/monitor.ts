@@ -4,13 +4,7 @@
  * metadata, publishes one 30166 per relay that produced a result, and records a verdict per relay.
  */
 import { enabledNetworks } from '../../core/config/service.js';
-import {
-  claimDueRelays,
-  cleanupRelayState,
-  leaseOwner,
-  releaseLeases,
-  releaseOrphanedLeases,
-} from '../../core/db/relay-leases.js';
+import { claimDueRelays, cleanupLeasedRelays, leaseOwner, releaseLeases } from '../../core/db/relay-leases.js';
 import { getServiceState, insertRelayMetadataCascade, upsertServiceState } from '../../core/db/store.js';
 import type { Service } from '../../core/runner.js';
 import { nowSeconds, type ServiceDeps } from '../../core/service-deps.js';
@@ -143,10 +137,7 @@ export function createMonitor(deps: MonitorDeps, config: MonitorConfig): Service
   return {
     name: 'monitor',
     async cleanup() {
-      const orphaned = await releaseOrphanedLeases(deps.sql, 'monitor', owner);
-      if (orphaned > 0) log.info('orphaned_leases_released', { leases: orphaned });
-      const removed = await cleanupRelayState(deps.sql, 'monitor', nowSeconds(deps));
-      if (removed > 0) log.info('checkpoints_cleaned', { removed });
+      await cleanupLeasedRelays(deps.sql, { service: 'monitor', owner }, nowSeconds(deps), log, 'checkpoints_cleaned');
     },
     async cycle(signal) {
       await announce(signal);

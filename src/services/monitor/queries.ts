@@ -1,9 +1,8 @@
 /** The monitor's SQL: its per-relay checkpoints (claims and leases are in core/db/relay-leases.ts). */
-import type postgres from 'postgres';
+
+import type { Sql } from '../../core/db/sql.js';
 import { upsertServiceState } from '../../core/db/store.js';
 import type { RelayUrl } from '../../models/relay.js';
-
-type Sql = postgres.Sql | postgres.TransactionSql;
 
 /** What the monitor remembers of a relay's last check. */
 export interface MonitorCheckpoint {

@@ -3,8 +3,7 @@
  * signatures with other content beside an honest relay, and a relay serving events PostgreSQL could not store as
  * signed. Each test ends with an audit of the database.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents } from '../../core/db/audit.js';
+import { describe, expect, it } from 'vitest';
 import { getServiceState, insertRelays } from '../../core/db/store.js';
 import type { NostrEvent } from '../../models/event.js';
 import type { RelayUrl } from '../../models/relay.js';
@@ -12,50 +11,24 @@ import { ZERO_EVENT_ID } from '../../models/service-state.js';
 import { generateEvents, signEvent, testSecretKey } from '../../testing/events.js';
 import { startTestRelay, type TestRelay } from '../../testing/relay/relay.js';
 import { recordingDeps } from '../../testing/service-deps.js';
-import { useTestDatabase } from '../../testing/vitest/db.js';
-import { createVerifierPool, type VerifierPool } from '../../utils/verifier/pool.js';
-import { synchronizerConfigSchema } from './config.js';
+import { localSyncConfig, useSyncHarness } from '../../testing/vitest/sync-harness.js';
 import { createSynchronizer } from './synchronizer.js';
 
-const db = useTestDatabase('bigbrotr');
+const harness = useSyncHarness();
+const db = harness.db;
 const NOW = 1_700_100_000;
-let pool: VerifierPool;
-beforeAll(() => {
-  pool = createVerifierPool({ threads: 1 });
-});
-afterAll(async () => {
-  await pool.close();
-});
-beforeEach(async () => {
-  await db.sql`DELETE FROM service_state`;
-  await db.sql`DELETE FROM relay`;
-  await db.sql`DELETE FROM event`;
-});
 
-const config = () =>
-  synchronizerConfigSchema.parse({
-    networks: { clearnet: { enabled: false }, local: { enabled: true, timeout: 3 } },
-    processing: { limit: 100, end_lag: 0, batch_size: 100, since: 1_699_000_000 },
-    timeouts: { idle: 3 },
-  });
+const config = () => localSyncConfig();
 
-async function sightings(url: string): Promise<Set<string>> {
-  const rows = await db.sql`SELECT encode(event_id, 'hex') AS id FROM event_relay WHERE relay_url = ${url}`;
-  return new Set(rows.map((r) => String(r.id)));
-}
-
-async function expectAuditClean(): Promise<void> {
-  const report = await auditEvents(db.sql, { verify: (events) => pool.verify(events) });
-  const [row] = await db.sql`SELECT count(*)::int AS n FROM event`;
-  expect(report).toEqual({ verifiable: true, checked: row?.n, bad: [] });
-}
+const sightings = (url: string) => harness.stored(url);
+const expectAuditClean = () => harness.expectAuditClean();
 
 async function cycle(relays: TestRelay[]): Promise<ReturnType<typeof recordingDeps>> {
   await insertRelays(
     db.sql,
     relays.map((r) => ({ url: r.url as RelayUrl, network: 'local' as const, discoveredAt: 1 })),
   );
-  const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+  const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
   await createSynchronizer(deps, config()).cycle(new AbortController().signal);
   return deps;
 }

@@ -1,8 +1,7 @@
 /** The synchronizer's SQL beyond the shared relay leases (tagged templates). */
-import type postgres from 'postgres';
-import type { HeldSet } from './negentropy.js';
 
-type Sql = postgres.Sql | postgres.TransactionSql;
+import type { Sql } from '../../core/db/sql.js';
+import type { HeldSet } from './negentropy.js';
 
 /** The relay's NIP-11 `max_limit` from the monitor's latest stored document, or Infinity when unknown. */
 export async function advertisedMaxLimit(sql: Sql, url: string): Promise<number> {

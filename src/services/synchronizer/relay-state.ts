@@ -4,10 +4,9 @@
  * whether its short pages are suspect) and the outcome of its last sync (`sync_status`), which is what the
  * logs, the metrics and the API's relay detail and pipeline say about a relay the walk did not complete.
  */
+import type { Sql } from '../../core/db/sql.js';
 import { upsertServiceState } from '../../core/db/store.js';
 import { type JsonObject, readSyncCursor } from '../../models/service-state.js';
-
-type Sql = import('postgres').Sql;
 
 /** What the cycle knows of a relay before it connects. */
 export interface RelayState {

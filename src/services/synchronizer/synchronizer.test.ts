@@ -1,56 +1,31 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { getServiceState, insertEventRelaysCascade, insertRelays, upsertServiceState } from '../../core/db/store.js';
+/**
+ * Synchronizer cycles against test relays: a whole relay archived with provenance, invalid signatures refused,
+ * dense seconds and windows reconciled with negentropy, and hostile relays bounded.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getServiceState, insertEventRelaysCascade, insertRelays } from '../../core/db/store.js';
 import type { NostrEvent } from '../../models/event.js';
 import type { RelayUrl } from '../../models/relay.js';
 import { ZERO_EVENT_ID } from '../../models/service-state.js';
-import { connectRelay } from '../../nips/nip01/connection.js';
-import { publishEvent } from '../../nips/nip01/publish.js';
-import { createSigner } from '../../nips/signer.js';
-import { generateEvents, testSecretKey } from '../../testing/events.js';
+import { generateEvents } from '../../testing/events.js';
 import { type Misbehaviour, startTestRelay, type TestRelay } from '../../testing/relay/relay.js';
 import { recordingDeps } from '../../testing/service-deps.js';
-import { useTestDatabase } from '../../testing/vitest/db.js';
-import { createVerifierPool, type VerifierPool } from '../../utils/verifier/pool.js';
-import { synchronizerConfigSchema } from './config.js';
+import { localSyncConfig, syncHistory, useSyncHarness } from '../../testing/vitest/sync-harness.js';
 import { createSynchronizer } from './synchronizer.js';
 
-const db = useTestDatabase('bigbrotr');
+const harness = useSyncHarness();
+const db = harness.db;
 const NOW = 1_700_100_000;
-let pool: VerifierPool;
-beforeAll(() => {
-  pool = createVerifierPool({ threads: 1 });
-});
-afterAll(async () => {
-  await pool.close();
-});
-beforeEach(async () => {
-  await db.sql`DELETE FROM service_state`;
-  await db.sql`DELETE FROM relay`;
-  await db.sql`DELETE FROM event`;
-});
 
-const config = (over: Record<string, unknown> = {}) =>
-  synchronizerConfigSchema.parse({
-    networks: { clearnet: { enabled: false }, local: { enabled: true, timeout: 3 } },
-    processing: { limit: 100, end_lag: 0, batch_size: 100, since: 1_699_000_000 },
-    timeouts: { idle: 3 },
-    ...over,
-  });
-
-async function storedIds(url: string): Promise<Set<string>> {
-  const rows = await db.sql`SELECT encode(event_id, 'hex') AS id FROM event_relay WHERE relay_url = ${url}`;
-  return new Set(rows.map((r) => String(r.id)));
-}
+const config = localSyncConfig;
+const storedIds = (url: string) => harness.stored(url);
 
 describe('synchronizer', () => {
   let relay: TestRelay;
   let events: NostrEvent[];
   beforeAll(async () => {
     // 3 days of history, a dense second, and events that the relay serves with a bad signature
-    events = [
-      ...generateEvents(1_500, { seed: 1, createdAt: (i) => NOW - 3 * 86_400 + i * 151 }),
-      ...generateEvents(400, { seed: 2, kinds: [1, 7, 6, 16], createdAt: () => NOW - 40_000 }),
-    ];
+    events = syncHistory(NOW);
     relay = await startTestRelay({ events, info: { supported_nips: [1, 11], limitation: { max_limit: 100 } } });
   });
   afterAll(async () => {
@@ -59,7 +34,7 @@ describe('synchronizer', () => {
 
   it('archives every event of a relay with provenance, moving the cursor to the end', async () => {
     await insertRelays(db.sql, [{ url: relay.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-    const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+    const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
     await createSynchronizer(deps, config()).cycle(new AbortController().signal);
     expect(await storedIds(relay.url)).toEqual(new Set(events.map((e) => e.id)));
     const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', relay.url);
@@ -70,7 +45,7 @@ describe('synchronizer', () => {
     expect(deps.gauges.get('relays_seen')).toBe(0);
     // with the cursor forgotten, every event comes again: all duplicates, the first sightings kept
     await db.sql`DELETE FROM service_state WHERE service_name = 'synchronizer'`;
-    const again = { ...recordingDeps(db.sql, { now: () => NOW + 60 }), pool };
+    const again = { ...recordingDeps(db.sql, { now: () => NOW + 60 }), pool: harness.pool() };
     await createSynchronizer(again, config()).cycle(new AbortController().signal);
     expect(again.counters.get('events_inserted') ?? 0).toBe(0);
     expect(again.counters.get('events_duplicate')).toBe(events.length);
@@ -82,7 +57,7 @@ describe('synchronizer', () => {
     const bad = await startTestRelay({ events: events.slice(0, 50), misbehave: { invalidSignatures: true } });
     try {
       await insertRelays(db.sql, [{ url: bad.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
       await createSynchronizer(deps, config()).cycle(new AbortController().signal);
       expect((await db.sql`SELECT count(*)::int AS n FROM event`)[0]?.n).toBe(0);
       expect(deps.counters.get('events_invalid')).toBe(50);
@@ -103,7 +78,7 @@ describe('synchronizer', () => {
     });
     try {
       await insertRelays(db.sql, [{ url: plain.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
       await createSynchronizer(deps, config()).cycle(new AbortController().signal);
       expect(deps.counters.get('windows_possibly_incomplete')).toBe(1);
       expect((await storedIds(plain.url)).size).toBe(100);
@@ -119,7 +94,7 @@ describe('synchronizer', () => {
       });
 
       await insertRelays(db.sql, [{ url: neg.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-      const again = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      const again = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
       // one filter per kind: the REQ walk, with negentropy only for the dense second
       const perKind = config({ processing: { ...config().processing, filters: [{ kinds: [1] }, { kinds: [2] }] } });
       await createSynchronizer(again, perKind).cycle(new AbortController().signal);
@@ -147,7 +122,7 @@ describe('synchronizer', () => {
         db.sql,
         history.slice(0, 1_900).map((event) => ({ event, relay: relayRow, seenAt: NOW })),
       );
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
       await createSynchronizer(deps, config({ processing: { ...config().processing, since: NOW - 6 * 86_400 } })).cycle(
         new AbortController().signal,
       );
@@ -161,171 +136,6 @@ describe('synchronizer', () => {
       expect(cursor?.stateValue).toEqual({ timestamp: NOW, id: ZERO_EVENT_ID });
     } finally {
       await neg.close();
-    }
-  });
-
-  it('walks windows where it holds nothing from a NIP-77 relay with REQ pages, not lists of ids', async () => {
-    const history = generateEvents(300, { seed: 22, createdAt: (i) => NOW - 2 * 86_400 + i * 500 });
-    const neg = await startTestRelay({ events: history, info: { supported_nips: [1, 77] } });
-    try {
-      await insertRelays(db.sql, [{ url: neg.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
-      await createSynchronizer(deps, config({ processing: { ...config().processing, since: NOW - 3 * 86_400 } })).cycle(
-        new AbortController().signal,
-      );
-      expect(await storedIds(neg.url)).toEqual(new Set(history.map((e) => e.id)));
-      expect(deps.counters.get('negentropy_events_fetched') ?? 0).toBe(0);
-      expect(deps.counters.get('req_requests')).toBeGreaterThan(0);
-      expect(deps.counters.get('negentropy_fallbacks') ?? 0).toBe(0);
-    } finally {
-      await neg.close();
-    }
-  });
-
-  it('two replicas split the relays: each relay synced by one of them, every event stored', async () => {
-    const relays = await Promise.all(
-      [11, 12, 13, 14].map((seed) =>
-        startTestRelay({ events: generateEvents(300, { seed, createdAt: (i) => NOW - 10_000 + i * 7 }) }),
-      ),
-    );
-    try {
-      await insertRelays(
-        db.sql,
-        relays.map((r) => ({ url: r.url as RelayUrl, network: 'local' as const, discoveredAt: 1 })),
-      );
-      const replica = (owner: string) =>
-        createSynchronizer({ ...recordingDeps(db.sql, { now: () => NOW }), pool, owner }, config());
-      await Promise.all([
-        replica('a').cycle(new AbortController().signal),
-        replica('b').cycle(new AbortController().signal),
-      ]);
-      expect(relays.map((r) => r.connections())).toEqual([1, 1, 1, 1]);
-      for (const r of relays) expect(await storedIds(r.url)).toEqual(new Set(r.store.all().map((e) => e.id)));
-      expect(await getServiceState(db.sql, 'synchronizer', 'lease')).toEqual([]);
-    } finally {
-      await Promise.all(relays.map((r) => r.close()));
-    }
-  });
-
-  it('keeps the cursor before a window a relay failed in, and resumes there', async () => {
-    const flaky = await startTestRelay({
-      events: events.slice(0, 1_500),
-      info: { limitation: { max_limit: 100 } },
-      misbehave: { closeAfter: 50 },
-    });
-    try {
-      await insertRelays(db.sql, [{ url: flaky.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
-      await createSynchronizer(deps, config()).cycle(new AbortController().signal);
-      const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', flaky.url);
-      expect(Number(cursor?.stateValue.timestamp ?? 0)).toBeLessThan(NOW);
-      flaky.misbehave = {};
-      await createSynchronizer(deps, config()).cycle(new AbortController().signal);
-      expect(await storedIds(flaky.url)).toEqual(new Set(events.slice(0, 1_500).map((e) => e.id)));
-    } finally {
-      await flaky.close();
-    }
-  });
-
-  it('answers NIP-42 AUTH with its key; records a relay that wants payment and skips it', async () => {
-    const authed = await startTestRelay({
-      events: events.slice(0, 200),
-      info: { supported_nips: [1, 42] },
-      authRequired: { read: true },
-    });
-    const paid = await startTestRelay({
-      events: events.slice(200, 300),
-      info: { supported_nips: [1] },
-      misbehave: { refuseReads: 'restricted: payment required to read' },
-    });
-    try {
-      await insertRelays(db.sql, [
-        { url: authed.url as RelayUrl, network: 'local', discoveredAt: 1 },
-        { url: paid.url as RelayUrl, network: 'local', discoveredAt: 1 },
-      ]);
-      const signer = createSigner(testSecretKey(5, 0));
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool, signer };
-      await createSynchronizer(deps, config()).cycle(new AbortController().signal);
-      expect(await storedIds(authed.url)).toEqual(new Set(events.slice(0, 200).map((e) => e.id)));
-      expect((await storedIds(paid.url)).size).toBe(0);
-      expect(deps.counters.get('relay_errors_payment_required')).toBe(1);
-      const [checkpoint] = await getServiceState(db.sql, 'synchronizer', 'checkpoint', paid.url);
-      expect(checkpoint?.stateValue.payment_required_at).toBe(NOW);
-      // skipped on the next cycle: no new connection
-      const before = paid.connections();
-      await createSynchronizer(deps, config()).cycle(new AbortController().signal);
-      expect(paid.connections()).toBe(before);
-    } finally {
-      await authed.close();
-      await paid.close();
-    }
-  });
-
-  it('syncs priority relays with their own share while the other relays are stuck', async () => {
-    const stuck = await startTestRelay({ events: events.slice(0, 100), misbehave: { stall: true } });
-    const important = await startTestRelay({ events: events.slice(100, 400), info: { supported_nips: [1] } });
-    try {
-      // the stuck relay is the most behind (no cursor), and the network allows one relay at a time
-      await insertRelays(db.sql, [
-        { url: stuck.url as RelayUrl, network: 'local', discoveredAt: 1 },
-        { url: important.url as RelayUrl, network: 'local', discoveredAt: 1 },
-      ]);
-      const behind = {
-        serviceName: 'synchronizer' as const,
-        stateType: 'cursor' as const,
-        stateKey: important.url,
-        stateValue: { timestamp: 1_699_000_001 },
-      };
-      await upsertServiceState(db.sql, [behind]);
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
-      const withPriority = (priority: string[]) =>
-        config({
-          networks: { clearnet: { enabled: false }, local: { enabled: true, timeout: 3, max_tasks: 1 } },
-          processing: { ...config().processing, priority_relays: priority },
-          timeouts: { idle: 3, max_duration: 2 },
-        });
-      // without priority, the relay queued behind the stuck one gets nothing before the deadline
-      await createSynchronizer(deps, withPriority([])).cycle(new AbortController().signal);
-      expect((await storedIds(important.url)).size).toBe(0);
-      await db.sql`DELETE FROM service_state`;
-      await upsertServiceState(db.sql, [behind]);
-      await createSynchronizer(deps, withPriority([important.url])).cycle(new AbortController().signal);
-      expect(await storedIds(important.url)).toEqual(new Set(events.slice(100, 400).map((e) => e.id)));
-      const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', important.url);
-      expect(cursor?.stateValue).toEqual({ timestamp: NOW, id: ZERO_EVENT_ID });
-    } finally {
-      await stuck.close();
-      await important.close();
-    }
-  });
-
-  it('tails caught-up relays for new events until the deadline, without moving their cursor', async () => {
-    const live = await startTestRelay({ events: events.slice(0, 50), info: { supported_nips: [1] } });
-    try {
-      await insertRelays(db.sql, [{ url: live.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-      const wallNow = Math.floor(Date.now() / 1000);
-      const deps = { ...recordingDeps(db.sql, { now: () => wallNow }), pool };
-      const tailing = config({
-        processing: { ...config().processing, live_tail: true, until: NOW },
-        timeouts: { idle: 3, max_duration: 3 },
-      });
-      const cycle = createSynchronizer(deps, tailing).cycle(new AbortController().signal);
-      // once the tail subscription is open, a new event reaches the relay
-      const fresh = generateEvents(1, { seed: 99, createdAt: () => wallNow + 1 })[0] as NostrEvent;
-      const started = Date.now();
-      while (!deps.gauges.get('tail_relays') && Date.now() - started < 5_000)
-        await new Promise((r) => setTimeout(r, 25));
-      await new Promise((r) => setTimeout(r, 200));
-      const client = await connectRelay(live.url, { allowLocal: true, network: 'local' });
-      if (!client.ok) throw new Error(client.reason);
-      await using conn = client.value;
-      expect((await publishEvent(conn, fresh)).ok).toBe(true);
-      await cycle;
-      expect((await storedIds(live.url)).has(fresh.id)).toBe(true);
-      const [cursor] = await getServiceState(db.sql, 'synchronizer', 'cursor', live.url);
-      expect(cursor?.stateValue).toEqual({ timestamp: NOW, id: ZERO_EVENT_ID });
-    } finally {
-      await live.close();
     }
   });
 });
@@ -350,7 +160,7 @@ describe('synchronizer against hostile relays', () => {
       });
       try {
         await insertRelays(db.sql, [{ url: bad.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-        const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+        const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
         await createSynchronizer(deps, config({ timeouts: { idle: 2, max_duration: 8 } })).cycle(
           new AbortController().signal,
         );
@@ -379,7 +189,7 @@ describe('synchronizer against hostile relays', () => {
     const relay = await startTestRelay({ events: early, info: { supported_nips: [1], limitation: { max_limit: 5 } } });
     try {
       await insertRelays(db.sql, [{ url: relay.url as RelayUrl, network: 'local', discoveredAt: 1 }]);
-      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool };
+      const deps = { ...recordingDeps(db.sql, { now: () => NOW }), pool: harness.pool() };
       await createSynchronizer(deps, config({ processing: { ...config().processing, since: 0 } })).cycle(
         new AbortController().signal,
       );

@@ -6,13 +6,7 @@
  * the cycle are then tailed until the cycle's deadline (tail.ts).
  */
 import { enabledNetworks } from '../../core/config/service.js';
-import {
-  claimDueRelays,
-  cleanupRelayState,
-  leaseOwner,
-  releaseLeases,
-  releaseOrphanedLeases,
-} from '../../core/db/relay-leases.js';
+import { claimDueRelays, cleanupLeasedRelays, leaseOwner, releaseLeases } from '../../core/db/relay-leases.js';
 import type { Service } from '../../core/runner.js';
 import { nowSeconds, type ServiceDeps } from '../../core/service-deps.js';
 import type { Network } from '../../models/network.js';
@@ -98,10 +92,7 @@ export function createSynchronizer(deps: SynchronizerDeps, config: SynchronizerC
   return {
     name: 'synchronizer',
     async cleanup() {
-      const orphaned = await releaseOrphanedLeases(deps.sql, 'synchronizer', owner);
-      if (orphaned > 0) log.info('orphaned_leases_released', { leases: orphaned });
-      const removed = await cleanupRelayState(deps.sql, 'synchronizer', now());
-      if (removed > 0) log.info('cursors_cleaned', { removed });
+      await cleanupLeasedRelays(deps.sql, { service: 'synchronizer', owner }, now(), log, 'cursors_cleaned');
     },
     async cycle(outer) {
       // the cycle's tasks end with it: at its deadline, on shutdown, or when a pass fails

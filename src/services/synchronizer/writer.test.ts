@@ -1,36 +1,27 @@
 import postgres from 'postgres';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../core/db/audit.js';
 import { getServiceState, insertRelays } from '../../core/db/store.js';
 import { computeEventId, type EventId, type NostrEvent } from '../../models/event.js';
 import type { Relay, RelayUrl } from '../../models/relay.js';
 import { generateEvents, signEvent, testSecretKey } from '../../testing/events.js';
-import { useTestDatabase } from '../../testing/vitest/db.js';
-import { createVerifierPool, type VerifierPool } from '../../utils/verifier/pool.js';
+import { useSyncHarness } from '../../testing/vitest/sync-harness.js';
 import { createEventWriter, type WriterDeps } from './writer.js';
 
-const db = useTestDatabase('bigbrotr');
-let pool: VerifierPool;
+const harness = useSyncHarness();
+const db = harness.db;
 const relay = (name: string): Relay => ({ url: `ws://${name}.test` as RelayUrl, network: 'local', discoveredAt: 1 });
 const honest = relay('honest');
 const forger = relay('forger');
 const other = relay('other');
 
-beforeAll(() => {
-  pool = createVerifierPool({ threads: 1 });
-});
-afterAll(async () => {
-  await pool.close();
-});
+// after the harness has emptied the database
 beforeEach(async () => {
-  await db.sql`DELETE FROM service_state`;
-  await db.sql`DELETE FROM event`;
-  await db.sql`DELETE FROM relay`;
   await insertRelays(db.sql, [honest, forger, other]);
 });
 
 const writer = (over: Partial<WriterDeps> = {}) =>
-  createEventWriter({ sql: db.sql, pool, batchSize: 50, now: () => 1_700_000_000, ...over });
+  createEventWriter({ sql: db.sql, pool: harness.pool(), batchSize: 50, now: () => 1_700_000_000, ...over });
 
 /** A promise and the function that resolves it. */
 function signal(): [Promise<void>, () => void] {
@@ -52,11 +43,7 @@ async function sightings(r: Relay): Promise<Set<string>> {
 }
 
 /** The whole database re-verifies: the test's last word. */
-async function expectAuditClean(): Promise<void> {
-  const report = await auditEvents(db.sql, { verify: (events) => pool.verify(events) });
-  expect(report.verifiable && report.bad).toEqual([]);
-  expect(report.verifiable && report.checked).toBe((await db.sql`SELECT count(*)::int AS n FROM event`)[0]?.n);
-}
+const expectAuditClean = () => harness.expectAuditClean();
 
 describe('event writer: provenance', () => {
   const events = generateEvents(120, { seed: 41 });
@@ -286,13 +273,13 @@ describe('event writer: ordering and failures', () => {
     await w.flush();
     const target = events[3] as NostrEvent;
     await db.sql`UPDATE event SET content = 'tampered' WHERE id = ${Buffer.from(target.id, 'hex')}`;
-    const report = await auditEvents(db.sql, { verify: (e) => pool.verify(e), pageSize: 7 });
+    const report = await auditEvents(db.sql, { verify: (e) => harness.pool().verify(e), pageSize: 7 });
     expect(report).toEqual({
       verifiable: true,
       checked: 20,
       bad: [{ id: target.id as EventId, reason: 'id does not match the event' }],
     });
-    const sample = await auditEvents(db.sql, { verify: (e) => pool.verify(e), sample: 200 });
+    const sample = await auditEvents(db.sql, { verify: (e) => harness.pool().verify(e), sample: 200 });
     expect(sample.verifiable && sample.checked).toBeGreaterThan(0);
     expect(sample.verifiable && sample.checked).toBeLessThanOrEqual(20);
   });

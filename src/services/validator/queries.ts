@@ -1,10 +1,9 @@
 /** The validator's SQL: leased candidate selection, failures, promotion and cleanup (tagged templates). */
 import type postgres from 'postgres';
+import type { Sql } from '../../core/db/sql.js';
 import { deleteServiceState, insertRelays, upsertServiceState } from '../../core/db/store.js';
 import type { Network } from '../../models/network.js';
 import type { RelayUrl } from '../../models/relay.js';
-
-type Sql = postgres.Sql | postgres.TransactionSql;
 
 /** A candidate as stored: `(validator, checkpoint, url) = {network, failures, timestamp, first_seen?}`. */
 export interface Candidate {

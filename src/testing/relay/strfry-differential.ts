@@ -3,16 +3,16 @@
  * set, scripted exchanges that record what a relay answered, and the normalisation of what legitimately differs
  * (the URL, random AUTH challenges, AUTH event ids).
  */
-import { schnorr } from '@noble/curves/secp256k1.js';
 import { nip77 } from 'nostr-tools';
 import type { NostrEvent } from '../../models/event.js';
+import { pubkeyOf } from '../../nips/signer.js';
 import { generateEvents, signEvent, testSecretKey } from '../events.js';
 import type { RawClient } from '../raw-client.js';
 
 /** The reader's key: the DMs that involve it are the ones strfry serves it after AUTH. */
 export const READER_SECRET = testSecretKey(77, 0);
-export const READER = Buffer.from(schnorr.getPublicKey(READER_SECRET)).toString('hex');
-const OTHER = Buffer.from(schnorr.getPublicKey(testSecretKey(77, 1))).toString('hex');
+export const READER = pubkeyOf(READER_SECRET);
+const OTHER = pubkeyOf(testSecretKey(77, 1));
 
 const SPREAD_KINDS = [1, 4, 1, 7, 1059, 1, 4, 6];
 const DENSE_KINDS = [1, 4, 7, 1, 4];

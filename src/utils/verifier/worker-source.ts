@@ -3,7 +3,13 @@
  * it loads bcrypto's native BIP-340 binding by absolute path, or @noble/curves when that is unavailable.
  * Each message is a batch of events; the answer is one byte per event (1 = id and signature valid). A `stop`
  * message closes the port, and the thread ends once the batches before it are answered.
+ *
+ * The id serialisation is models/event.ts's `serializeForId` itself: its compiled source text is placed in the
+ * worker's code (it is one self-contained function of plain JavaScript), so the worker and the rest of the
+ * archive cannot disagree on what an event's id is.
  */
+import { serializeForId } from '../../models/event.js';
+
 export const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
@@ -20,6 +26,8 @@ async function loadVerify() {
   return { name: 'noble', verify: (sig, msg, pub) => schnorr.verify(sig, msg, pub) };
 }
 
+const serializeForId = ${serializeForId.toString()};
+
 const ready = loadVerify();
 parentPort.on('message', async ({ seq, events, stop }) => {
   // stop: no more batches; the thread ends once what it holds is done (it is never terminated mid-call)
@@ -29,9 +37,7 @@ parentPort.on('message', async ({ seq, events, stop }) => {
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     try {
-      const id = createHash('sha256')
-        .update(JSON.stringify([0, e.pubkey, e.created_at, e.kind, e.tags, e.content]))
-        .digest();
+      const id = createHash('sha256').update(serializeForId(e)).digest();
       if (id.toString('hex') !== e.id) continue;
       flags[i] = verify(Buffer.from(e.sig, 'hex'), id, Buffer.from(e.pubkey, 'hex')) ? 1 : 0;
     } catch {

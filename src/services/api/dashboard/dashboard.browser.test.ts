@@ -13,151 +13,27 @@ import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertCandidates } from '../../../core/db/candidates.js';
-import { recordLastCycle } from '../../../core/db/cycles.js';
-import { refreshAllStatistics } from '../../../core/db/maintenance.js';
-import {
-  insertEventRelaysCascade,
-  insertRelayMetadataCascade,
-  insertRelays,
-  upsertServiceState,
-} from '../../../core/db/store.js';
-import { buildMetadata, type MetadataType, type RelayMetadata } from '../../../models/metadata.js';
-import type { Relay, RelayUrl } from '../../../models/relay.js';
-import type { JsonObject } from '../../../models/service-state.js';
+import type { Relay } from '../../../models/relay.js';
 import { artifactDir } from '../../../testing/artifacts.js';
-import { generateEvents } from '../../../testing/events.js';
 import { recordingLogger } from '../../../testing/service-deps.js';
+import {
+  ALPHA,
+  ALPHA_NIPS,
+  BETA,
+  EVIL,
+  NIP_COUNT,
+  ONION,
+  QUIET,
+  seedDashboard,
+  XSS_NAME,
+} from '../../../testing/vitest/dashboard-seed.js';
 import { useTestDatabase } from '../../../testing/vitest/db.js';
 import { everyInsightTable, insightRoutes } from '../insights/insights.js';
 import { dashboardRoutes, dashboardTitle } from './dashboard.js';
 import { chartInfo, chartLabels, clippedTables, noOverflow, open, type PageGlobals } from './page-probes.js';
 
 const CHROMIUM = process.env.BIGBROTR_CHROMIUM ?? '/usr/bin/chromium';
-const NOW = Math.floor(Date.now() / 1000);
-const HOUR = 3_600;
-const DAY = 86_400;
 const db = useTestDatabase('bigbrotr');
-
-const relay = (url: string, network: Relay['network'] = 'clearnet'): Relay => ({
-  url: url as RelayUrl,
-  network,
-  discoveredAt: NOW - 90 * DAY,
-});
-const ALPHA = relay('wss://alpha.example.com');
-const BETA = relay('wss://beta.example.org');
-const EVIL = relay('wss://evil.example.net');
-const ONION = relay(`ws://${'o'.repeat(56)}.onion`, 'tor');
-const QUIET = [relay('wss://quiet1.example.com'), relay('wss://quiet2.example.com')];
-const OVERLAYS = [
-  relay(`ws://${'i'.repeat(52)}.b32.i2p`, 'i2p'),
-  relay(`ws://${'l'.repeat(52)}.loki`, 'loki'),
-  relay('ws://127.0.0.1:17700', 'local'),
-];
-// 17 NIPs in all, as in the demo farm: every one must get its labelled bar
-const ALPHA_NIPS = [1, 2, 4, 9, 11, 22, 28, 40, 42, 70, 77];
-const BETA_NIPS = [1, 11, 12, 15, 16, 20, 33];
-const EVIL_NIPS = [1, 86];
-const NIP_COUNT = new Set([...ALPHA_NIPS, ...BETA_NIPS, ...EVIL_NIPS]).size;
-const XSS_NAME = '<img src=x onerror="window.__xss=1">Evil';
-
-function doc(r: Relay, type: MetadataType, value: unknown, generatedAt: number): RelayMetadata {
-  return { relay: r, metadata: buildMetadata(type, value), generatedAt };
-}
-function rtt(open: number | null) {
-  return open === null
-    ? { data: {}, logs: { open_success: false, open_reason: 'timeout', read_success: false, write_success: false } }
-    : {
-        data: { rtt_open: open, rtt_read: open + 20, rtt_write: open + 40 },
-        logs: { open_success: true, read_success: true, write_success: true },
-      };
-}
-
-async function seed(): Promise<void> {
-  const rows: RelayMetadata[] = [];
-  for (let i = 0; i < 24; i++) rows.push(doc(ALPHA, 'nip66_rtt', rtt(i % 7 === 3 ? null : 80 + i * 3), NOW - i * HOUR));
-  for (let d = 1; d < 30; d++)
-    rows.push(doc(ALPHA, 'nip66_rtt', rtt(d % 5 === 0 ? null : 90 + d), NOW - d * DAY - 600));
-  rows.push(doc(BETA, 'nip66_rtt', rtt(null), NOW - 300), doc(EVIL, 'nip66_rtt', rtt(150), NOW - 400));
-  const info = (data: Record<string, unknown>) => ({ data, logs: { success: true } });
-  rows.push(
-    doc(
-      ALPHA,
-      'nip11_info',
-      info({
-        name: 'Alpha Relay',
-        description: 'A relay for the dashboard test.',
-        software: 'git+https://github.com/hoytech/strfry.git',
-        version: '1.0.4',
-        supported_nips: ALPHA_NIPS,
-        contact: 'admin@alpha.example.com',
-      }),
-      NOW - 200,
-    ),
-    doc(BETA, 'nip11_info', info({ name: 'Beta', software: 'nostr-rs-relay', supported_nips: BETA_NIPS }), NOW - 200),
-    doc(EVIL, 'nip11_info', info({ name: XSS_NAME, software: 'khatru', supported_nips: EVIL_NIPS }), NOW - 200),
-    // no geo check (as in the demo): the country is the one the relay announces
-    doc(QUIET[0] as Relay, 'nip11_info', info({ name: 'Quiet', relay_countries: ['JP'] }), NOW - 200),
-    doc(ALPHA, 'nip66_ssl', { data: { ssl_valid: true, ssl_issuer: "Let's Encrypt" }, logs: { success: true } }, NOW),
-    doc(ALPHA, 'nip66_geo', { data: { geo_country: 'DE', geo_city: 'Berlin' }, logs: { success: true } }, NOW),
-    doc(BETA, 'nip66_geo', { data: { geo_country: 'US' }, logs: { success: true } }, NOW),
-  );
-  await insertRelays(db.sql, [ONION, ...QUIET, ...OVERLAYS]);
-  await insertRelayMetadataCascade(db.sql, rows);
-  await seedPipeline();
-  const events = generateEvents(12, { seed: 3, kinds: [1, 7], createdAt: (i) => NOW - i * 5 * HOUR });
-  await insertEventRelaysCascade(
-    db.sql,
-    events.map((event, i) => ({ event, relay: i % 3 === 0 ? BETA : ALPHA, seenAt: event.created_at + 1 })),
-  );
-  await refreshAllStatistics(db.sql);
-}
-
-/** Candidates (two failed by dns, one by tls), the synchronizer's state and two services' last cycles. */
-async function seedPipeline(): Promise<void> {
-  const url = (h: string) => `wss://${h}.candidate.example` as RelayUrl;
-  await insertCandidates(
-    db.sql,
-    ['a', 'b', 'c', 'd', 'e'].map((h) => ({ url: url(h), network: 'clearnet' as const })),
-    NOW - 900,
-  );
-  const state = (serviceName: 'validator' | 'synchronizer', stateType: string, key: string, value: JsonObject) => ({
-    serviceName,
-    stateType: stateType as 'checkpoint',
-    stateKey: key,
-    stateValue: value,
-  });
-  const failed = (h: string, reason: string) =>
-    state('validator', 'checkpoint', url(h), { network: 'clearnet', failures: 1, timestamp: NOW, reason });
-  await upsertServiceState(db.sql, [
-    failed('a', 'dns'),
-    failed('b', 'dns'),
-    failed('c', 'tls'),
-    state('synchronizer', 'cursor', ALPHA.url, { timestamp: NOW - 120 }),
-    state('synchronizer', 'cursor', BETA.url, { timestamp: NOW - 7_200 }),
-    state('synchronizer', 'sync_status', ALPHA.url, {
-      complete: true,
-      reason: null,
-      resume_at: null,
-      withheld: { '4': 12 },
-      updated_at: NOW - 120,
-    }),
-    state('synchronizer', 'sync_status', BETA.url, {
-      complete: false,
-      reason: 'rate-limited',
-      resume_at: NOW - 7_200,
-      withheld: {},
-      updated_at: NOW - 60,
-    }),
-  ]);
-  await recordLastCycle(db.sql, 'monitor', { started_at: NOW - 70, ended_at: NOW - 58, outcome: 'ok' });
-  await recordLastCycle(db.sql, 'validator', {
-    started_at: NOW - 40,
-    ended_at: NOW - 39,
-    outcome: 'failed',
-    error: 'Error: database connection lost',
-  });
-}
 
 let base = '';
 let browser: Browser | undefined;
@@ -168,7 +44,10 @@ beforeAll(async () => {
     throw new Error(
       `chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set BIGBROTR_CHROMIUM to its path`,
     );
-  const [launched] = await Promise.all([chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] }), seed()]);
+  const [launched] = await Promise.all([
+    chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] }),
+    seedDashboard(db.sql),
+  ]);
   browser = launched;
   const app = new Hono();
   app.route(

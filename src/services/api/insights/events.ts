@@ -8,8 +8,12 @@
  * sorts the whole table; tags through the GIN index on `tagvalues` (`name:value` of each one-letter tag's first
  * value). In lilbrotr `tags`, `content` and `sig` are NULL and answered as null.
  */
-import { bad, good, type PageOpts, type Parsed, parseInteger, parseList, readParams } from './params.js';
-import { allOf, cancellable, type Fragment, type Sql } from './sql.js';
+
+import type { Sql } from '../../../core/db/sql.js';
+import type { PageOpts } from '../../../core/tables/query.js';
+import { type Checked, ok, refuse } from '../../../models/result.js';
+import { parseInteger, parseList, readParams } from './params.js';
+import { allOf, cancellable, type Fragment } from './sql.js';
 
 /** The most values one list parameter (`ids`, `authors`, `kinds`, a tag) may carry. */
 export const MAX_LIST = 500;
@@ -28,23 +32,6 @@ export interface EventQuery {
   readonly limit: number;
 }
 
-/** A stored event in NIP-01 form (tags, content and sig are null where the deployment does not keep them). */
-export interface StoredEvent {
-  readonly id: string;
-  readonly pubkey: string;
-  readonly created_at: number;
-  readonly kind: number;
-  readonly tags: unknown;
-  readonly content: string | null;
-  readonly sig: string | null;
-}
-
-/** An event and where it was seen. */
-export interface EventWithRelays {
-  readonly event: StoredEvent;
-  readonly seen_on: readonly { readonly relay: string; readonly seen_at: number }[];
-}
-
 /** Where the next page starts. */
 export interface EventCursor {
   readonly until: number;
@@ -56,7 +43,7 @@ const TAG = /^#[A-Za-z]$/;
 const SIMPLE = new Set(['ids', 'authors', 'kinds', 'since', 'until', 'limit', 'before_id']);
 
 /** Check an `/events` request's query string; `limit` is clamped to the maximum page size. */
-export function parseEventQuery(url: string, page: PageOpts): Parsed<EventQuery> {
+export function parseEventQuery(url: string, page: PageOpts): Checked<EventQuery> {
   const params = readParams(url, (k) => SIMPLE.has(k) || TAG.test(k));
   if (!params.ok) return params;
   const p = params.value;
@@ -74,21 +61,21 @@ export function parseEventQuery(url: string, page: PageOpts): Parsed<EventQuery>
     tags.push({ name: key.slice(1), values: values.value });
   }
   const time = { min: 0, max: Number.MAX_SAFE_INTEGER, dflt: 0 };
-  const since = p.has('since') ? parseInteger(p.get('since'), 'since', time) : good(undefined);
+  const since = p.has('since') ? parseInteger(p.get('since'), 'since', time) : ok(undefined);
   if (!since.ok) return since;
-  const until = p.has('until') ? parseInteger(p.get('until'), 'until', time) : good(undefined);
+  const until = p.has('until') ? parseInteger(p.get('until'), 'until', time) : ok(undefined);
   if (!until.ok) return until;
   const beforeId = hexList(p.get('before_id'), 'before_id');
   if (!beforeId.ok) return beforeId;
   if (beforeId.value !== undefined && (beforeId.value.length !== 1 || until.value === undefined))
-    return bad('invalid_before_id', 'before_id is one event id and needs until (the cursor is until + before_id)');
+    return refuse('invalid_before_id', 'before_id is one event id and needs until (the cursor is until + before_id)');
   const limit = parseInteger(p.get('limit'), 'limit', {
     min: 0,
     max: Number.MAX_SAFE_INTEGER,
     dflt: page.defaultPageSize,
   });
   if (!limit.ok) return limit;
-  return good({
+  return ok({
     ...(ids.value === undefined ? {} : { ids: ids.value }),
     ...(authors.value === undefined ? {} : { authors: authors.value }),
     ...(kinds.value === undefined ? {} : { kinds: kinds.value }),
@@ -100,17 +87,17 @@ export function parseEventQuery(url: string, page: PageOpts): Parsed<EventQuery>
   });
 }
 
-function hexList(raw: string | undefined, name: string): Parsed<string[] | undefined> {
-  if (raw === undefined) return good(undefined);
+function hexList(raw: string | undefined, name: string): Checked<string[] | undefined> {
+  if (raw === undefined) return ok(undefined);
   const items = parseList(raw.toLowerCase(), name, MAX_LIST);
   if (!items.ok) return items;
   if (!items.value.every((h) => HEX64.test(h)))
-    return bad(`invalid_${name}`, `${name} must be 64-character hex strings, comma-separated`);
+    return refuse(`invalid_${name}`, `${name} must be 64-character hex strings, comma-separated`);
   return items;
 }
 
-function kindList(raw: string | undefined): Parsed<number[] | undefined> {
-  if (raw === undefined) return good(undefined);
+function kindList(raw: string | undefined): Checked<number[] | undefined> {
+  if (raw === undefined) return ok(undefined);
   const items = parseList(raw, 'kinds', MAX_LIST);
   if (!items.ok) return items;
   const kinds: number[] = [];
@@ -119,23 +106,23 @@ function kindList(raw: string | undefined): Parsed<number[] | undefined> {
     if (!n.ok) return n;
     kinds.push(n.value);
   }
-  return good([...new Set(kinds)]);
+  return ok([...new Set(kinds)]);
 }
 
 /** Tag values: comma-separated, or a JSON array of strings when a value itself holds a comma. */
-function tagValues(raw: string, key: string): Parsed<string[]> {
+function tagValues(raw: string, key: string): Checked<string[]> {
   if (!raw.startsWith('[')) return parseList(raw, 'tag', MAX_LIST);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    return bad('invalid_tag', `${key} must be comma-separated values or a JSON array of strings`);
+    return refuse('invalid_tag', `${key} must be comma-separated values or a JSON array of strings`);
   }
   if (!Array.isArray(parsed) || parsed.length === 0 || parsed.length > MAX_LIST)
-    return bad('invalid_tag', `${key} must be a JSON array of 1 to ${MAX_LIST} strings`);
+    return refuse('invalid_tag', `${key} must be a JSON array of 1 to ${MAX_LIST} strings`);
   if (!parsed.every((v) => typeof v === 'string' && !v.includes('\0')))
-    return bad('invalid_tag', `${key} must be a JSON array of strings`);
-  return good(parsed as string[]);
+    return refuse('invalid_tag', `${key} must be a JSON array of strings`);
+  return ok(parsed as string[]);
 }
 
 const bytea = (sql: Sql, hexes: readonly string[]) =>
@@ -171,17 +158,6 @@ export async function findEventsJson(
     items: page.map((r) => r.item),
     next: more && last ? { until: Number(last.created_at), before_id: last.id } : null,
   };
-}
-
-/** One page of matching events, newest first, and the cursor of the next page (null on the last). */
-export async function findEvents(
-  sql: Sql,
-  q: EventQuery,
-  opts: { readonly signal?: AbortSignal } = {},
-): Promise<{ data: EventWithRelays[]; next: EventCursor | null }> {
-  const { items, next } = await findEventsJson(sql, q, opts);
-  // the texts are PostgreSQL's own json_build_object output, not client input
-  return { data: items.map((t) => JSON.parse(t) as EventWithRelays), next };
 }
 
 /** The query of one page (`limit + 1` rows), driven by the most selective indexed list. */

@@ -10,10 +10,11 @@ import type postgres from 'postgres';
 import { errorCode, isConnectError } from '../../../core/db/errors.js';
 import type { Logger } from '../../../core/logger.js';
 import { enabledTables, type TablesConfig } from '../../../core/tables/catalog.js';
+import type { PageOpts } from '../../../core/tables/query.js';
+import type { Refusal } from '../../../models/result.js';
 import { chargeRows } from '../rate-limit.js';
 import { type CachedBody, createResponseCache } from './cache.js';
 import { findEventsJson, parseEventQuery } from './events.js';
-import type { PageOpts, ParamError } from './params.js';
 import { parsePipelineQuery, pipeline } from './pipeline.js';
 import { parseRelayDetailQuery, relayDetail } from './relay-detail.js';
 import { listRelays, parseRelayListQuery } from './relays.js';
@@ -157,7 +158,7 @@ export function insightRoutes(deps: InsightDeps, opts: InsightOpts): Hono {
 const ok = (value: unknown): CachedBody => ({ status: 200, body: JSON.stringify(value) });
 const errorBody = (code: string, message: string): string => JSON.stringify({ error: { code, message } });
 
-function badRequest(c: Context, e: ParamError): Response {
+function badRequest(c: Context, e: Refusal): Response {
   return c.json({ error: { code: e.code, message: e.message } }, 400);
 }
 

@@ -7,15 +7,14 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertCandidates } from '../../../core/db/candidates.js';
 import { recordLastCycle } from '../../../core/db/cycles.js';
 import { refreshAllStatistics } from '../../../core/db/maintenance.js';
-import { insertRelayMetadataCascade, upsertServiceState } from '../../../core/db/store.js';
+import { insertRelayMetadataCascade } from '../../../core/db/store.js';
 import { buildMetadata } from '../../../models/metadata.js';
 import type { Relay, RelayUrl } from '../../../models/relay.js';
-import type { JsonObject } from '../../../models/service-state.js';
 import { recordingLogger } from '../../../testing/service-deps.js';
 import { useTestDatabase } from '../../../testing/vitest/db.js';
+import { seedPipelineState } from '../../../testing/vitest/pipeline-seed.js';
 import { everyInsightTable, insightRoutes } from './insights.js';
 
 const NOW = 1_700_100_000;
@@ -39,13 +38,6 @@ describe('GET /pipeline', () => {
     const res = await fetch(`${base}${path}`);
     return { status: res.status, json: await res.json() };
   };
-  const state = (serviceName: 'validator' | 'synchronizer', stateType: string, stateKey: string, v: JsonObject) => ({
-    serviceName,
-    stateType: stateType as 'checkpoint',
-    stateKey,
-    stateValue: v,
-  });
-
   beforeAll(async () => {
     // R1 three checks (open 100.1, 200.2, 156.4: averages and percentiles that do not divide), R2 and R3 none
     await insertRelayMetadataCascade(db.sql, [rtt(100.1, NOW - 10), rtt(200.2, NOW - 20), rtt(156.4, NOW - 90_000)]);
@@ -63,41 +55,35 @@ describe('GET /pipeline', () => {
         generatedAt: NOW,
       },
     ]);
-    const candidates = ['a', 'b', 'c', 'd', 'e'].map((h) => ({
-      url: `wss://${h}.candidate.example` as RelayUrl,
-      network: 'clearnet' as const,
-    }));
-    await insertCandidates(db.sql, candidates, NOW - 500);
-    const failed = (url: string, reason: string) =>
-      state('validator', 'checkpoint', url, { network: 'clearnet', failures: 2, timestamp: NOW, reason });
-    await upsertServiceState(db.sql, [
-      failed('wss://a.candidate.example', 'dns'),
-      failed('wss://b.candidate.example', 'dns'),
-      failed('wss://c.candidate.example', 'tls'),
-      state('synchronizer', 'cursor', R1.url, { timestamp: NOW - 60 }),
-      state('synchronizer', 'cursor', R2.url, { timestamp: NOW - 7_200 }),
-      state('synchronizer', 'sync_status', R1.url, {
-        complete: true,
-        reason: null,
-        resume_at: null,
-        withheld: { '4': 12, '1059': null },
-        updated_at: NOW - 60,
-      }),
-      state('synchronizer', 'sync_status', R2.url, {
-        complete: false,
-        reason: 'rate-limited',
-        resume_at: NOW - 7_200,
-        withheld: {},
-        updated_at: NOW - 30,
-      }),
-      state('synchronizer', 'sync_status', R3.url, {
-        complete: false,
-        reason: 'auth-required',
-        resume_at: null,
-        withheld: { '4': 3 },
-        updated_at: NOW - 30,
-      }),
-    ]);
+    await seedPipelineState(db.sql, {
+      now: NOW,
+      candidatesAt: NOW - 500,
+      failures: 2,
+      cursors: { [R1.url]: NOW - 60, [R2.url]: NOW - 7_200 },
+      statuses: {
+        [R1.url]: {
+          complete: true,
+          reason: null,
+          resume_at: null,
+          withheld: { '4': 12, '1059': null },
+          updated_at: NOW - 60,
+        },
+        [R2.url]: {
+          complete: false,
+          reason: 'rate-limited',
+          resume_at: NOW - 7_200,
+          withheld: {},
+          updated_at: NOW - 30,
+        },
+        [R3.url]: {
+          complete: false,
+          reason: 'auth-required',
+          resume_at: null,
+          withheld: { '4': 3 },
+          updated_at: NOW - 30,
+        },
+      },
+    });
     await recordLastCycle(db.sql, 'validator', { started_at: NOW - 20, ended_at: NOW - 5, outcome: 'ok' });
     await recordLastCycle(db.sql, 'monitor', {
       started_at: NOW - 100,

@@ -5,8 +5,11 @@
  * (synchronizer cursors and `sync_status` rows), and each service's last cycle (`cycle`/`last` rows the runner
  * writes).
  */
-import { good, type Parsed, readParams } from './params.js';
-import { cancellable, type Fragment, type Sql, toNumber } from './sql.js';
+
+import type { Sql } from '../../../core/db/sql.js';
+import { type Checked, ok } from '../../../models/result.js';
+import { readParams } from './params.js';
+import { cancellable, type Fragment, toNumber } from './sql.js';
 
 /** A count by reason (or kind). */
 export interface ReasonCount {
@@ -60,9 +63,9 @@ export interface Pipeline {
 export const MAX_PROBLEMS = 50;
 
 /** `/pipeline` takes no parameter. */
-export function parsePipelineQuery(url: string): Parsed<Record<string, never>> {
+export function parsePipelineQuery(url: string): Checked<Record<string, never>> {
   const params = readParams(url, () => false);
-  return params.ok ? good({}) : params;
+  return params.ok ? ok({}) : params;
 }
 
 /** The pipeline's figures, `now` in seconds. */

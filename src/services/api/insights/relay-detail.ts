@@ -5,11 +5,13 @@
  * reason, kinds withheld), and a page of its RTT check history (newest first, keyset on the check time).
  */
 import { type HealthWindow, type RelayHealth, relayHealth, WINDOW_SECONDS } from '../../../core/db/relay-health.js';
+import type { Sql } from '../../../core/db/sql.js';
 import { METADATA_TYPES } from '../../../models/metadata.js';
 import { parseRelayUrl } from '../../../models/relay-url.js';
-import { bad, good, type Parsed, parseInteger, readParams } from './params.js';
+import { type Checked, ok, refuse } from '../../../models/result.js';
+import { parseInteger, readParams } from './params.js';
 import { type SyncProblem, syncStatus } from './pipeline.js';
-import { cancellable, type Sql, toNumber } from './sql.js';
+import { cancellable, toNumber } from './sql.js';
 
 /** A validated `/relays/{url}` request: URLs to look up (as given, then canonical) and the history page. */
 export interface RelayDetailQuery {
@@ -85,10 +87,10 @@ export function parseRelayDetailQuery(
   rawUrl: string,
   requestUrl: string,
   page: { readonly defaultPageSize: number; readonly maxPageSize: number },
-): Parsed<RelayDetailQuery> {
-  if (rawUrl.includes('\0') || rawUrl.length > 2048) return bad('invalid_url', 'not a relay URL');
+): Checked<RelayDetailQuery> {
+  if (rawUrl.includes('\0') || rawUrl.length > 2048) return refuse('invalid_url', 'not a relay URL');
   const parsed = parseRelayUrl(rawUrl, { allowLocal: true });
-  if (!parsed.ok) return bad('invalid_url', `not a relay URL: ${parsed.reason}`);
+  if (!parsed.ok) return refuse('invalid_url', `not a relay URL: ${parsed.reason}`);
   const params = readParams(requestUrl, (k) => PARAMS.has(k));
   if (!params.ok) return params;
   const limit = parseInteger(params.value.get('limit'), 'limit', {
@@ -99,10 +101,10 @@ export function parseRelayDetailQuery(
   if (!limit.ok) return limit;
   const before = params.value.has('before')
     ? parseInteger(params.value.get('before'), 'before', { min: 0, max: Number.MAX_SAFE_INTEGER, dflt: 0 })
-    : good(undefined);
+    : ok(undefined);
   if (!before.ok) return before;
   const urls = rawUrl === parsed.value.url ? [rawUrl] : [rawUrl, parsed.value.url];
-  return good({
+  return ok({
     urls,
     limit: Math.min(limit.value, page.maxPageSize),
     ...(before.value === undefined ? {} : { before: before.value }),

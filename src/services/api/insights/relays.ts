@@ -3,19 +3,13 @@
  * and supported NIPs, country from the geo check or else the NIP-11 `relay_countries`, the newest RTT check) and its event count (`relay_stats`),
  * filtered by network, NIP, software, country, status and a search in URL and name; sorted and paginated.
  */
+
+import type { Sql } from '../../../core/db/sql.js';
+import type { PageOpts } from '../../../core/tables/query.js';
 import { NETWORKS, type Network } from '../../../models/network.js';
-import {
-  bad,
-  good,
-  type PageOpts,
-  type Parsed,
-  parseInteger,
-  parsePage,
-  parseSort,
-  parseText,
-  readParams,
-} from './params.js';
-import { allOf, cancellable, type Fragment, jsonNumber, jsonText, type Sql, toNumber } from './sql.js';
+import { type Checked, ok, refuse } from '../../../models/result.js';
+import { parseInteger, parsePage, parseSort, parseText, readParams } from './params.js';
+import { allOf, cancellable, type Fragment, jsonNumber, jsonText, toNumber } from './sql.js';
 
 /** The fields `/relays` sorts by. */
 export const RELAY_SORTS = [
@@ -71,21 +65,21 @@ const PARAMS = new Set(['network', 'nip', 'software', 'country', 'q', 'status', 
 const STATUSES: readonly RelayStatus[] = ['online', 'offline', 'unchecked'];
 
 /** Check a `/relays` request's query string. */
-export function parseRelayListQuery(url: string, page: PageOpts): Parsed<RelayListQuery> {
+export function parseRelayListQuery(url: string, page: PageOpts): Checked<RelayListQuery> {
   const params = readParams(url, (k) => PARAMS.has(k));
   if (!params.ok) return params;
   const p = params.value;
   const network = p.get('network');
   if (network !== undefined && !NETWORKS.some((n) => n === network))
-    return bad('invalid_network', `network must be one of ${NETWORKS.join(', ')}`);
+    return refuse('invalid_network', `network must be one of ${NETWORKS.join(', ')}`);
   const status = p.get('status');
   if (status !== undefined && !STATUSES.some((s) => s === status))
-    return bad('invalid_status', `status must be one of ${STATUSES.join(', ')}`);
-  const nip = p.has('nip') ? parseInteger(p.get('nip'), 'nip', { min: 0, max: 99_999, dflt: 0 }) : good(undefined);
+    return refuse('invalid_status', `status must be one of ${STATUSES.join(', ')}`);
+  const nip = p.has('nip') ? parseInteger(p.get('nip'), 'nip', { min: 0, max: 99_999, dflt: 0 }) : ok(undefined);
   if (!nip.ok) return nip;
   const country = p.get('country');
   if (country !== undefined && !/^[A-Za-z]{2}$/.test(country))
-    return bad('invalid_country', 'country must be a two-letter ISO 3166 code');
+    return refuse('invalid_country', 'country must be a two-letter ISO 3166 code');
   const software = parseText(p.get('software'), 'software', 200);
   if (!software.ok) return software;
   const q = parseText(p.get('q'), 'q', 200);
@@ -94,7 +88,7 @@ export function parseRelayListQuery(url: string, page: PageOpts): Parsed<RelayLi
   if (!sort.ok) return sort;
   const pg = parsePage(p, page);
   if (!pg.ok) return pg;
-  return good({
+  return ok({
     ...(network === undefined ? {} : { network: network as Network }),
     ...(nip.value === undefined ? {} : { nip: nip.value }),
     ...(software.value === undefined ? {} : { software: software.value }),

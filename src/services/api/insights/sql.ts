@@ -1,8 +1,6 @@
 /** SQL pieces shared by the insight queries: cancellation by AbortSignal and defensive reads of JSONB facts. */
 import type postgres from 'postgres';
-
-/** A postgres.js client (pool or transaction). */
-export type Sql = postgres.Sql | postgres.TransactionSql;
+import type { Sql } from '../../../core/db/sql.js';
 
 /** A composable SQL fragment. */
 export type Fragment = postgres.PendingQuery<postgres.Row[]>;
@@ -55,9 +53,4 @@ export function toNumber(v: unknown): number | null {
   if (v === null || v === undefined) return null;
   const n = Number(v);
   return Number.isFinite(n) ? round(n) : null;
-}
-
-/** Hex of a bytea value (null stays null). */
-export function toHex(v: unknown): string | null {
-  return Buffer.isBuffer(v) ? v.toString('hex') : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : null;
 }

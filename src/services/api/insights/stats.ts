@@ -4,9 +4,12 @@
  * (`event_daily_counts`, missing days as zeros), software and NIP support shares (`relay_software_counts`,
  * `supported_nip_counts`) and relays per country (the geo check's, else the one NIP-11 announces).
  */
-import { good, type Parsed, parseInteger, readParams } from './params.js';
+
+import type { Sql } from '../../../core/db/sql.js';
+import { type Checked, ok } from '../../../models/result.js';
+import { parseInteger, readParams } from './params.js';
 import { countryOf } from './relays.js';
-import { cancellable, round, type Sql, toNumber } from './sql.js';
+import { cancellable, round, toNumber } from './sql.js';
 
 /** A validated `/stats` request. */
 export interface StatsQuery {
@@ -65,12 +68,12 @@ export const EVENT_STATS_FIELDS = [
 const DAY = 86_400;
 
 /** Check a `/stats` request (`days`: 1–366, default 30). */
-export function parseStatsQuery(url: string): Parsed<StatsQuery> {
+export function parseStatsQuery(url: string): Checked<StatsQuery> {
   const params = readParams(url, (k) => PARAMS.has(k));
   if (!params.ok) return params;
   const days = parseInteger(params.value.get('days'), 'days', { min: 1, max: 366, dflt: 30 });
   if (!days.ok) return days;
-  return good({ days: days.value });
+  return ok({ days: days.value });
 }
 
 /** The statistics, `now` in seconds. */

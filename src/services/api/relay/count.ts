@@ -2,8 +2,9 @@
  * NIP-45 COUNT over the archive: exact when PostgreSQL counts within `timeoutMs`, otherwise the planner's
  * estimate of the same query, answered with `approximate: true`.
  */
+
+import type { Sql } from '../../../core/db/sql.js';
 import type { Filter } from '../../../nips/nip01/filter.js';
-import type { Sql } from '../insights/sql.js';
 import { idsQuery } from './sql.js';
 
 /** A COUNT answer. */

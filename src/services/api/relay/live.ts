@@ -7,11 +7,12 @@
  * were read. Each poll re-reads the last `lagSec` seconds and skips the events it already delivered (remembered
  * for that window only), so such late batches are still delivered, once.
  */
+
+import type { Sql } from '../../../core/db/sql.js';
 import type { Logger } from '../../../core/logger.js';
 import type { ServiceMetrics } from '../../../core/metrics.js';
 import type { NostrEvent } from '../../../models/event.js';
 import { type Filter, matchFilters } from '../../../nips/nip01/filter.js';
-import type { Sql } from '../insights/sql.js';
 import { newSightingsQuery } from './sql.js';
 
 /** A live subscription: its filters and where matching events go (as NIP-01 JSON text). */

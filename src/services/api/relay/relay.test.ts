@@ -1,80 +1,31 @@
+/**
+ * The archive as a read-only Nostr relay: NIP-01 REQ answers equal to the events themselves and to the REST API,
+ * COUNT (NIP-45), NIP-77 reconciliation and refused writes.
+ */
 import { nip77 } from 'nostr-tools';
-import type { Relay } from 'nostr-tools/relay';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { insertEventRelaysCascade } from '../../../core/db/store.js';
+import { describe, expect, it } from 'vitest';
 import type { NostrEvent } from '../../../models/event.js';
-import type { RelayUrl } from '../../../models/relay.js';
 import { type Filter, matchFilters } from '../../../nips/nip01/filter.js';
-import {
-  type ArchiveApi,
-  connectTools,
-  nip01Order,
-  reqToEose,
-  startArchiveApi,
-} from '../../../testing/archive-relay.js';
+import { nip01Order, reqToEose, startArchiveApi } from '../../../testing/archive-relay.js';
 import { generateEvents } from '../../../testing/events.js';
-import { useTestDatabase } from '../../../testing/vitest/db.js';
+import {
+  all,
+  collect,
+  db,
+  events,
+  hex,
+  open,
+  restIds,
+  srv,
+  T0,
+  tools,
+  truth,
+  until,
+  useArchiveRelay,
+} from '../../../testing/vitest/archive-relay-fixture.js';
 import { countFilters } from './count.js';
 
-const db = useTestDatabase('bigbrotr');
-const T0 = 1_700_000_000;
-const relayA = { url: 'wss://a.example.com' as RelayUrl, network: 'clearnet' as const, discoveredAt: 1 };
-const relayB = { url: 'wss://b.example.com' as RelayUrl, network: 'clearnet' as const, discoveredAt: 1 };
-const hex = (n: number) => n.toString(16).padStart(64, '0');
-
-// 400 events: 3 kinds, 6 authors, e/p tags and a multi-letter tag, 40 pairs sharing a second (NIP-01 tie-break)
-const events: NostrEvent[] = generateEvents(400, {
-  seed: 21,
-  pubkeys: 6,
-  kinds: [1, 7, 30023],
-  createdAt: (i) => T0 + Math.floor(i / 2) * (i < 80 ? 1 : 3),
-  tags: (i) => [
-    ['e', hex(i % 9)],
-    ['p', hex(100 + (i % 4)), 'wss://hint'],
-    ['title', `t${i % 5}`],
-    ...(i % 10 === 0
-      ? [
-          ['t', 'nostr'],
-          ['e', hex(50)],
-        ]
-      : []),
-  ],
-});
-const all = [...events].sort(nip01Order);
-let srv: ArchiveApi;
-let tools: Relay;
-
-beforeAll(async () => {
-  await insertEventRelaysCascade(db.sql, [
-    ...events.map((event) => ({ event, relay: relayA, seenAt: T0 })),
-    ...events.slice(0, 50).map((event) => ({ event, relay: relayB, seenAt: T0 + 1 })),
-  ]);
-  srv = await startArchiveApi(db.sql, { max_limit: 150, negentropy_max_records: 1000 });
-  tools = await connectTools(srv.relayUrl);
-});
-afterAll(async () => {
-  tools?.close();
-  await srv?.api.close();
-});
-
-/** The same query through the REST API (`/v1/events`, ties by id descending there): the ids, in NIP-01 order. */
-async function restIds(query: string): Promise<string[]> {
-  const res = await fetch(`${srv.api.url}/v1/events?${query}`);
-  expect(res.status).toBe(200);
-  const body = (await res.json()) as { data: { event: NostrEvent }[] };
-  return body.data
-    .map((d) => d.event)
-    .sort(nip01Order)
-    .map((e) => e.id);
-}
-
-/** The expected answer from the events themselves. */
-const truth = (f: Filter, limit = 150): string[] =>
-  all
-    .filter((e) => matchFilters([f], e))
-    .slice(0, Math.min(f.limit ?? limit, limit))
-    .map((e) => e.id);
+useArchiveRelay();
 
 describe('relay endpoint: NIP-01 REQ', () => {
   const authors = [events[0]?.pubkey, events[1]?.pubkey] as string[];
@@ -221,101 +172,3 @@ describe('relay endpoint: COUNT, NIP-77, writes', () => {
     expect(small.deps.counters.get('relay_events_refused')).toBe(1);
   });
 });
-
-describe('relay endpoint: limits, live events, NIP-11', () => {
-  it('bounds subscriptions per connection, connections per address and the request rate', async () => {
-    await using lim = await startArchiveApi(
-      db.sql,
-      { max_subscriptions: 2, max_connections_per_address: 2 },
-      { rateLimit: { perSecond: 0.1, burst: 4 } },
-    );
-    const a = await open(lim.relayUrl);
-    const frames = collect(a);
-    for (const id of ['s1', 's2', 's3']) a.send(JSON.stringify(['REQ', id, { kinds: [7], limit: 1 }]));
-    a.send(JSON.stringify(['CLOSE', 's1']));
-    a.send(JSON.stringify(['COUNT', 'c1', { kinds: [7] }]));
-    a.send(JSON.stringify(['REQ', 's4', { kinds: [7], limit: 1 }]));
-    await until(() => frames.filter((f) => f[0] !== 'EVENT').length >= 5);
-    const closed = frames.filter((f) => f[0] === 'CLOSED');
-    expect(closed).toContainEqual(['CLOSED', 's3', 'blocked: at most 2 open subscriptions per connection']);
-    expect(closed.find((f) => f[1] === 's4')?.[2]).toMatch(/^rate-limited: /);
-    expect(frames.filter((f) => f[0] === 'EOSE').map((f) => f[1])).toEqual(['s1', 's2']);
-    const b = await open(lim.relayUrl);
-    await expect(open(lim.relayUrl)).rejects.toThrow(/429/);
-    a.close();
-    b.close();
-    expect(lim.deps.counters.get('relay_connections_refused')).toBe(1);
-  });
-
-  it('delivers newly archived events to live subscriptions after EOSE, once, and only the matching ones', async () => {
-    const live = await connectTools(srv.relayUrl);
-    const got: NostrEvent[] = [];
-    let eose = false;
-    live.subscribe([{ kinds: [1], '#t': ['live'] }], {
-      onevent: (e) => void got.push(e as unknown as NostrEvent),
-      oneose: () => {
-        eose = true;
-      },
-    });
-    await until(() => eose);
-    const now = Math.floor(Date.now() / 1000);
-    const fresh = generateEvents(3, { seed: 77, kinds: [1, 7, 1], tags: () => [['t', 'live']] });
-    await insertEventRelaysCascade(
-      db.sql,
-      fresh.map((event) => ({ event, relay: relayA, seenAt: now })),
-    );
-    // an old event seen again on another relay is not new
-    await insertEventRelaysCascade(db.sql, [{ event: events[5] as NostrEvent, relay: relayB, seenAt: now }]);
-    await until(() => got.length >= 2);
-    await new Promise((r) => setTimeout(r, 500)); // a few more polls: nothing is delivered twice
-    expect(got.map((e) => e.id).sort()).toEqual([fresh[0]?.id, fresh[2]?.id].sort());
-    live.close();
-  });
-
-  it('publishes a NIP-11 document at the same URL, with the provenance link', async () => {
-    const res = await fetch(`${srv.api.url}/relay`, { headers: { accept: 'application/nostr+json' } });
-    expect(res.headers.get('content-type')).toContain('application/nostr+json');
-    const doc = (await res.json()) as Record<string, never>;
-    expect(doc).toMatchObject({
-      software: 'bigbrotr',
-      version: '9.9.9',
-      supported_nips: [1, 11, 45, 77],
-      limitation: {
-        max_limit: 150,
-        max_subscriptions: 20,
-        max_message_length: 131_072,
-        auth_required: false,
-        restricted_writes: true,
-      },
-      bigbrotr: { content_kept: true, search: false, provenance: '/v1/event_relay?event_id={id}' },
-    });
-    const id = events[3]?.id as string;
-    const prov = await fetch(`${srv.api.url}/v1/event_relay?event_id=${id}&sort=relay_url`);
-    const rows = ((await prov.json()) as { data: { relay_url: string }[] }).data;
-    expect(rows.map((r) => r.relay_url)).toEqual([relayA.url, relayB.url]);
-  });
-});
-
-async function open(url: string): Promise<WebSocket> {
-  const ws = new WebSocket(url);
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-  });
-  return ws;
-}
-
-function collect(ws: WebSocket): unknown[][] {
-  const frames: unknown[][] = [];
-  ws.on('message', (d) => void frames.push(JSON.parse(String(d)) as unknown[]));
-  return frames;
-}
-
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -11,8 +11,10 @@
  * Events leave PostgreSQL as JSON text (`json_build_object`), so a stored event is sent without a bytea → hex
  * and jsonb → object round trip in Node.
  */
+
+import type { Sql } from '../../../core/db/sql.js';
 import type { Filter } from '../../../nips/nip01/filter.js';
-import { allOf, type Fragment, type Sql } from '../insights/sql.js';
+import { allOf, type Fragment } from '../insights/sql.js';
 
 /** One event as NIP-01 JSON text, with the keys of its order. */
 export interface EventJsonRow {

@@ -1,0 +1,19 @@
+/** The CLI run in this process (main with a captured io), for the CLI tests. */
+import { fileURLToPath } from 'node:url';
+import { main } from '../../cli/main.js';
+import { captureIo } from '../cli-io.js';
+
+/** The repository's root folder. */
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Run `bigbrotr argv` with `env`, `stdin` and a stop signal; its exit code and what it printed. */
+export async function runCli(
+  argv: string[],
+  env: Record<string, string> = {},
+  stdin = '',
+  stop: AbortSignal = new AbortController().signal,
+): Promise<{ code: number; out: string; err: string }> {
+  const captured = captureIo(env, { stdin, stop });
+  const code = await main(argv, captured.io);
+  return { code, out: captured.out(), err: captured.err() };
+}
