@@ -4,8 +4,7 @@
  * secrets from .env, each service's config validated as the CLI loads it with the environment Compose gives it,
  * PgBouncer and Prometheus wiring, and `docker compose config` where a compose client exists.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -13,6 +12,7 @@ import { SERVICE_ROLES } from '../src/cli/service-db.js';
 import { SERVICES } from '../src/cli/services.js';
 import { brotrConfigSchema, mergePoolConfig, parseConfigText } from '../src/core/config/index.js';
 import { SERVICE_NAMES } from '../src/models/service-state.js';
+import { artifactDirSync } from '../src/testing/artifacts.js';
 import {
   CONTINUOUS,
   type ComposeService,
@@ -241,7 +241,7 @@ describe.each(DEPLOYMENTS)('%s: Compose stack', (d) => {
     const ok = runCompose(composeClient, d, join(dirOf(d), '.env.example'));
     expect(ok.stderr + ok.stdout, 'compose config output').not.toMatch(/error|invalid/i);
     expect(ok.status).toBe(0);
-    const dir = mkdtempSync(join(tmpdir(), 'compose-env-'));
+    const dir = artifactDirSync('compose-env-');
     try {
       writeFileSync(join(dir, 'empty.env'), '');
       const refused = runCompose(composeClient, d, join(dir, 'empty.env'));

@@ -9,12 +9,12 @@
  * reader role, postgresql.conf) and the PgBouncer entrypoint script.
  */
 import { spawnSync } from 'node:child_process';
-import { chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, copyFileSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { describe, expect, inject, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { artifactDirSync } from '../src/testing/artifacts.js';
 import { applySqlDir, createDatabase, dropDatabase, initSqlDir, randomDatabaseName } from '../src/testing/databases.js';
 import { DEPLOYMENTS, dirOf, read, root } from '../src/testing/vitest/deployments.js';
 
@@ -106,7 +106,7 @@ function findPostgresBinary(): { path: string; version: string } | undefined {
 
 /** `postgres -C shared_buffers` with the file as config_file: parses and validates every setting. */
 function checkConfWithBinary(binary: string, confFile: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'pgconf-'));
+  const dir = artifactDirSync('pgconf-');
   try {
     copyFileSync(confFile, join(dir, 'postgresql.conf'));
     const args = ['-D', dir, '-c', `config_file=${join(dir, 'postgresql.conf')}`, '-C', 'shared_buffers'];
@@ -136,7 +136,7 @@ describe('PgBouncer entrypoint', () => {
   };
 
   it('writes the auth file from the environment (quotes doubled, mode 0600) and then runs the command', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pgb-'));
+    const dir = artifactDirSync('pgb-');
     const file = join(dir, 'sub', 'userlist.txt');
     try {
       const r = spawnSync('/bin/sh', [script, 'cat', file], {
@@ -152,7 +152,7 @@ describe('PgBouncer entrypoint', () => {
   });
 
   it('refuses to start when a password is missing, naming the variable', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pgb-'));
+    const dir = artifactDirSync('pgb-');
     try {
       const { DB_REFRESHER_PASSWORD: _, ...rest } = passwords;
       const r = spawnSync('/bin/sh', [script, 'true'], {

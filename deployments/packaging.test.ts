@@ -9,13 +9,13 @@
  * health check, a hardened unit, and no secret in any deployment file.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createServiceMetrics, startMetricsServer } from '../src/core/metrics.js';
 import { SERVICE_NAMES } from '../src/models/service-state.js';
+import { artifactDirSync } from '../src/testing/artifacts.js';
 import { DEPLOYMENTS, filesUnder, loadCompose, read, root } from '../src/testing/vitest/deployments.js';
 
 describe('Dockerfile', () => {
@@ -138,7 +138,7 @@ describe('systemd unit', () => {
         expect(unit).toContain('[Service]');
         return;
       }
-      const dir = mkdtempSync(join(tmpdir(), 'unit-'));
+      const dir = artifactDirSync('unit-');
       try {
         const file = join(dir, 'bigbrotr@finder.service');
         // the unit names /usr/bin/node; verify checks the executable exists, so point it at this Node

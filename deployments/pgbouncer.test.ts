@@ -7,12 +7,12 @@
  * PgBouncer with the shipped pgbouncer.ini in front of a real PostgreSQL (where a pgbouncer binary exists).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { describe, expect, inject, it } from 'vitest';
 import { createDb } from '../src/core/db/pool.js';
+import { artifactDirSync } from '../src/testing/artifacts.js';
 import { createDatabase, dropDatabase, randomDatabaseName } from '../src/testing/databases.js';
 import { dirOf, read } from '../src/testing/vitest/deployments.js';
 
@@ -51,7 +51,7 @@ describe('PgBouncer with the shipped pgbouncer.ini', () => {
       const adminUrl = new URL(inject('adminUrl'));
       const name = randomDatabaseName('pgb');
       await createDatabase(adminUrl.toString(), name, inject('templates').bigbrotr);
-      const dir = mkdtempSync(join(tmpdir(), 'pgbouncer-'));
+      const dir = artifactDirSync('pgbouncer-');
       const port = await freePort();
       // the shipped file, pointed at the test server (which logs PgBouncer in as its own admin user)
       const server = `host=${adminUrl.hostname} port=${adminUrl.port || 5432} dbname=${name} user=${decodeURIComponent(adminUrl.username)}${adminUrl.password ? ` password=${decodeURIComponent(adminUrl.password)}` : ''}`;

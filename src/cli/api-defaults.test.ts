@@ -1,11 +1,11 @@
 /** A deployment without api.yaml, or with an empty one, serves the API with safe defaults. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { brotrConfigSchema } from '../core/config/index.js';
 import { loadConfigFile } from '../core/config/load.js';
 import { apiConfigSchema } from '../services/api/config.js';
+import { artifactDir } from '../testing/artifacts.js';
 import { serviceConnection } from './service-db.js';
 
 let dir: string | undefined;
@@ -15,7 +15,7 @@ afterAll(async () => {
 
 describe('api.yaml missing or empty', () => {
   it('binds to 127.0.0.1, serves no table, and connects as the reader role', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'bb-api-yaml-'));
+    dir = await artifactDir('bb-api-yaml-');
     const empty = join(dir, 'api.yaml');
     await writeFile(empty, '');
     for (const path of [empty, join(dir, 'missing.yaml')]) {

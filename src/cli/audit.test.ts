@@ -1,8 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NostrEvent } from '../models/event.js';
+import { artifactDir } from '../testing/artifacts.js';
 import { cliDatabaseEnv } from '../testing/cli-env.js';
 import { captureIo } from '../testing/cli-io.js';
 import { generateEvents, signEvent, testSecretKey } from '../testing/events.js';
@@ -19,7 +19,7 @@ async function run(argv: string[], url = db.url): Promise<{ code: number; out: s
 }
 
 async function jsonl(name: string, events: readonly unknown[]): Promise<string> {
-  const file = join(await mkdtemp(join(tmpdir(), 'bb-audit-')), name);
+  const file = join(await artifactDir('bb-audit-'), name);
   await writeFile(file, `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
   return file;
 }

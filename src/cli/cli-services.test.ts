@@ -2,14 +2,14 @@
  * The CLI's database commands and services in process: db init, up on the embedded database, monitor and
  * validator --once, and an unreachable server reported without a stack trace or its password.
  */
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, inject, it } from 'vitest';
 import { insertCandidates } from '../core/db/candidates.js';
 import { freePort } from '../core/embedded.js';
 import type { RelayUrl } from '../models/relay.js';
+import { artifactDir } from '../testing/artifacts.js';
 import { cliDatabaseEnv } from '../testing/cli-env.js';
 import { captureIo } from '../testing/cli-io.js';
 import { createDatabase, dropDatabase, randomDatabaseName } from '../testing/databases.js';
@@ -43,7 +43,7 @@ describe('database commands', () => {
   });
 
   it('runs up on the embedded database and stops cleanly when asked', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'bb-up-'));
+    const dir = await artifactDir('bb-up-');
     const stop = new AbortController();
     // a deployment whose seeds and networks reach nothing outside this machine
     const deployment = join(dir, 'deployment');
@@ -92,7 +92,7 @@ describe('database commands', () => {
     try {
       await db.sql`DELETE FROM relay`;
       await db.sql`INSERT INTO relay (url, network, discovered_at) VALUES (${relay.url}, 'local', 1)`;
-      const dir = await mkdtemp(join(tmpdir(), 'bb-monitor-'));
+      const dir = await artifactDir('bb-monitor-');
       const config = join(dir, 'monitor.yaml');
       await writeFile(
         config,
@@ -119,7 +119,7 @@ describe('database commands', () => {
     const relay = await startTestRelay();
     try {
       await insertCandidates(db.sql, [{ url: relay.url as RelayUrl, network: 'local' }], 1);
-      const dir = await mkdtemp(join(tmpdir(), 'bb-validator-'));
+      const dir = await artifactDir('bb-validator-');
       const config = join(dir, 'validator.yaml');
       await writeFile(config, 'networks:\n  clearnet: {enabled: false}\n  local: {enabled: true, timeout: 5}\n');
       const validated = await run(['validator', '--once', '--config', config], dbEnv());

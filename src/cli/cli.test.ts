@@ -1,10 +1,10 @@
 /** The CLI in process: help and version, config check, import and export. */
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { validateEvent } from '../models/event.js';
+import { artifactDir } from '../testing/artifacts.js';
 import { cliDatabaseEnv } from '../testing/cli-env.js';
 import { generateEvents, signEvent, testSecretKey } from '../testing/events.js';
 import { REPO, runCli } from '../testing/vitest/cli-run.js';
@@ -48,7 +48,7 @@ describe('config check', () => {
   });
 
   it('names every bad key with its file and path, and exits 2', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'bb-config-'));
+    const dir = await artifactDir('bb-config-');
     await cp(join(repo, 'deployments/bigbrotr/config'), join(dir, 'config'), { recursive: true });
     const sync = join(dir, 'config/services/synchronizer.yaml');
     await writeFile(
@@ -97,7 +97,7 @@ describe('import and export', () => {
       JSON.stringify(events[5]),
       '',
     ];
-    const dir = await mkdtemp(join(tmpdir(), 'bb-import-'));
+    const dir = await artifactDir('bb-import-');
     const file = join(dir, 'events.jsonl');
     await writeFile(file, lines.join('\n'));
     const r = await run(['import', file, '--relay', 'wss://archive.example.com'], dbEnv());
@@ -120,7 +120,7 @@ describe('import and export', () => {
   });
 
   it('reads gzip, and keeps what came before a truncation while exiting 1', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'bb-import-gz-'));
+    const dir = await artifactDir('bb-import-gz-');
     const gz = gzipSync(
       events
         .slice(200)

@@ -1,6 +1,4 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../core/config/index.js';
 import { freePort, startEmbeddedPostgres } from '../core/embedded.js';
 import { SERVICE_NAMES } from '../models/service-state.js';
+import { artifactDir } from '../testing/artifacts.js';
 import { captureIo } from '../testing/cli-io.js';
 import { demoConfig, demoEvents, demoRelayInfo, startDemoFarm } from './demo.js';
 import { main } from './main.js';
@@ -176,7 +175,7 @@ describe('up --demo', () => {
   });
 
   it('runs the whole pipeline on the embedded database, stops on request and resumes', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'bb-demo-'));
+    const dir = await artifactDir('bb-demo-');
     const dataDir = join(dir, 'pg');
     const env = { BIGBROTR_DATA_DIR: dataDir, API_PORT: String(await freePort()) };
     const runs: Running[] = [];
@@ -269,7 +268,7 @@ describe('up --demo', () => {
 
 describe('up --demo as a process', () => {
   it('stops cleanly on a terminal Ctrl-C (SIGINT to its whole process group) and exits 0', async () => {
-    const dataDir = join(await mkdtemp(join(tmpdir(), 'bb-demo-sigint-')), 'pg');
+    const dataDir = join(await artifactDir('bb-demo-sigint-'), 'pg');
     const env: Record<string, string | undefined> = {
       ...process.env,
       BIGBROTR_DATA_DIR: dataDir,

@@ -3,14 +3,14 @@
  * its application_name) belong to its deployment role, the role passwords stay in the data folder (mode 0600)
  * and never reach the output, and the API serves as `reader` on read-only transactions.
  */
-import { cp, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../core/embedded.js';
+import { artifactDir } from '../testing/artifacts.js';
 import { captureIo } from '../testing/cli-io.js';
 import { main } from './main.js';
 import { SERVICE_ROLES } from './service-db.js';
@@ -19,7 +19,7 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('up on the embedded server', () => {
   it('connects every service as its deployment role, never as the superuser', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'bb-up-roles-'));
+    const dir = await artifactDir('bb-up-roles-');
     const deployment = join(dir, 'deployment');
     await cp(join(repo, 'deployments/bigbrotr'), deployment, { recursive: true });
     // seeds and networks that reach nothing outside this machine

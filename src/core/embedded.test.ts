@@ -1,13 +1,12 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
+import { artifactDir } from '../testing/artifacts.js';
 import { embeddedSettings, startEmbeddedPostgres } from './embedded.js';
 
 describe('embedded PostgreSQL', () => {
   it('initialises a data directory, serves queries, and keeps the data across restarts', async () => {
-    const dir = join(await mkdtemp(join(tmpdir(), 'bb-embedded-')), 'pg');
+    const dir = join(await artifactDir('bb-embedded-'), 'pg');
     const first = await startEmbeddedPostgres({ dataDir: dir });
     try {
       const sql = postgres(first.url, { max: 1, onnotice: () => {} });

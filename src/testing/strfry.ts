@@ -6,11 +6,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { freePort } from '../core/embedded.js';
 import type { NostrEvent } from '../models/event.js';
+import { artifactDir } from './artifacts.js';
 import { writeEventsJsonl } from './events.js';
 
 /** The environment variable naming the strfry binary. */
@@ -75,7 +75,7 @@ export async function startStrfry(opts: StrfryOpts = {}): Promise<Strfry> {
   const binary = opts.binary ?? strfryBinary();
   if (!binary) throw new Error(`no strfry binary: set ${STRFRY_ENV}`);
   const config = opts.config ?? join(dirname(binary), 'strfry.conf');
-  const dir = await mkdtemp(join(tmpdir(), 'bb-strfry-'));
+  const dir = await artifactDir('bb-strfry-');
   await mkdir(join(dir, 'strfry-db'));
   const sets = Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
   const base = ['--config', config, ...sets];

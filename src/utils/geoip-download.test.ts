@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifactDir } from '../testing/artifacts.js';
 import { refreshGeoDatabase } from './geoip-download.js';
 
 let base = '';
@@ -22,7 +22,7 @@ afterAll(() => server.close());
 
 describe('refreshGeoDatabase', () => {
   it('downloads a missing file, keeps a fresh one, replaces a stale one, keeps the old one on failure', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'bb-geo-'));
+    const dir = await artifactDir('bb-geo-');
     const path = join(dir, 'City.mmdb');
     const opts = { url: `${base}/db`, path, maxAgeDays: 30, allowLocal: true };
     expect(await refreshGeoDatabase(opts)).toEqual({ outcome: 'downloaded' });

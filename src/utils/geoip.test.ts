@@ -1,7 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifactDir } from '../testing/artifacts.js';
 import { writeMmdb } from '../testing/mmdb-writer.js';
 import { type TestGeoDatabases, writeTestGeoDatabases } from '../testing/test-geo-databases.js';
 import { GeoDatabaseError, type GeoReaders, networkOf, openGeoReaders } from './geoip.js';
@@ -11,7 +11,7 @@ let paths: TestGeoDatabases;
 let readers: GeoReaders;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'geoip-'));
+  dir = await artifactDir('geoip-');
   paths = await writeTestGeoDatabases(dir);
   readers = await openGeoReaders(paths);
 });

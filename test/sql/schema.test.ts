@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { artifactDirSync } from '../../src/testing/artifacts.js';
 import { applySqlDir, initSqlDir } from '../../src/testing/databases.js';
 import { useTestDatabase } from '../../src/testing/vitest/db.js';
 
@@ -67,7 +67,7 @@ describe('bigbrotr schema', () => {
 
 describe('the SQL drift check', () => {
   it('fails and names the files when a generated file differs, is missing or is extra', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'build-sql-'));
+    const dir = artifactDirSync('build-sql-');
     try {
       cpSync(join(repoRoot, 'scripts', 'build-sql.js'), join(dir, 'scripts', 'build-sql.js'));
       cpSync(join(repoRoot, 'deployments', 'sql'), join(dir, 'deployments', 'sql'), { recursive: true });

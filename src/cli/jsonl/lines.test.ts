@@ -1,5 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -44,7 +43,7 @@ describe('splitLines', () => {
 
 describe('openLineSource', () => {
   it('reads gzip files and reports a truncated one as an error after the lines before it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'bb-lines-'));
+    const dir = await artifactDir('bb-lines-');
     const text = Array.from({ length: 2000 }, (_, i) => `line-${i}-${'x'.repeat(40)}`).join('\n');
     const gz = gzipSync(text);
     await writeFile(join(dir, 'ok.jsonl.gz'), gz);

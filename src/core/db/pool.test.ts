@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { artifactDir } from '../../testing/artifacts.js';
 import { useTestDatabase } from '../../testing/vitest/db.js';
 import { startEmbeddedPostgres } from '../embedded.js';
 import { createDb, type DbOpts } from './pool.js';
@@ -36,7 +36,7 @@ describe('database pool', () => {
   // postgres.js 3.4.9 without patches/postgres+3.4.9.patch: the old server's last errors come back on the new
   // connections, a connection waits for its 10 s connect timeout, and reconnections back off for up to 20 s
   it('serves a busy pool again as soon as a restarted server is back, without stale errors', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'bb-pool-restart-'));
+    const dir = await artifactDir('bb-pool-restart-');
     let server = await startEmbeddedPostgres({ dataDir: join(dir, 'pg') });
     try {
       await using open = await createDb({ ...optsOf(server.url), maxSize: 5 });

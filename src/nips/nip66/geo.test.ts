@@ -1,7 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifactDir } from '../../testing/artifacts.js';
 import { writeTestGeoDatabases } from '../../testing/test-geo-databases.js';
 import { type GeoReaders, openGeoReaders } from '../../utils/geoip.js';
 import type { ResolvedAddress, Resolver } from '../../utils/net/resolve.js';
@@ -34,7 +33,7 @@ const resolver = fakeResolver({
 });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'nip66-geo-'));
+  dir = await artifactDir('nip66-geo-');
   readers = await openGeoReaders(await writeTestGeoDatabases(dir));
 });
 

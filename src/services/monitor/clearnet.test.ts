@@ -3,8 +3,7 @@
  * relay on 127.0.0.1, DNS answers come from injected lookups, and GeoIP from MMDB files written for the test.
  * Nothing leaves the machine.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { verifyEvent } from 'nostr-tools/pure';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { insertRelays } from '../../core/db/store.js';
 import type { RelayUrl } from '../../models/relay.js';
 import type { DnsLookups } from '../../nips/nip66/dns.js';
 import { createSigner } from '../../nips/signer.js';
+import { artifactDir } from '../../testing/artifacts.js';
 import { createTestCertificate } from '../../testing/certs.js';
 import { generateEvents, testSecretKey } from '../../testing/events.js';
 import { mmdbTyped, writeMmdb } from '../../testing/mmdb-writer.js';
@@ -79,7 +79,7 @@ describe('monitor on a clearnet relay', () => {
     const url = `wss://relay.example.com:${relay.port}` as RelayUrl;
     await insertRelays(db.sql, [{ url, network: 'clearnet', discoveredAt: 1 }]);
     const resolver: Resolver = async () => [{ address: '127.0.0.1', family: 4 }];
-    const geo = await geoFiles(await mkdtemp(join(tmpdir(), 'bb-geo-')));
+    const geo = await geoFiles(await artifactDir('bb-geo-'));
     const config = monitorConfigSchema.parse({
       // local enabled: the test name resolves to loopback; insecure: the certificate is not for that name
       networks: { clearnet: { timeout: 3 }, local: { enabled: true } },

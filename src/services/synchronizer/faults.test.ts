@@ -3,8 +3,7 @@
  * batches and a restart; SIGTERM during a cycle; PostgreSQL restarted while it runs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import { getServiceState, insertRelays } from '../../core/db/store.js';
 import { startEmbeddedPostgres } from '../../core/embedded.js';
 import type { NostrEvent } from '../../models/event.js';
 import type { RelayUrl } from '../../models/relay.js';
+import { artifactDir } from '../../testing/artifacts.js';
 import { cliDatabaseEnv } from '../../testing/cli-env.js';
 import { applySqlDir, createDatabase, initSqlDir } from '../../testing/databases.js';
 import { generateEvents } from '../../testing/events.js';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   events = generateEvents(COUNT, { seed: 77, createdAt: (i) => START + i * 170 });
   // no NIP-77: the REQ walk, many windows and batches
   relay = await startTestRelay({ events, info: { supported_nips: [1, 11], limitation: { max_limit: 500 } } });
-  dir = await mkdtemp(join(tmpdir(), 'bb-sync-faults-'));
+  dir = await artifactDir('bb-sync-faults-');
 });
 afterAll(async () => {
   await relay?.close();

@@ -1,8 +1,8 @@
 /** The PostgreSQL server the tests use: BIGBROTR_TEST_DATABASE_URL when set, else the embedded one. */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../../core/embedded.js';
+import { artifactDir } from '../artifacts.js';
 
 /** A running test server and how to stop it. */
 export interface TestServer {
@@ -14,7 +14,7 @@ export interface TestServer {
 export async function startTestServer(): Promise<TestServer> {
   const url = process.env.BIGBROTR_TEST_DATABASE_URL;
   if (url) return { adminUrl: url, stop: async () => {} };
-  const dir = await mkdtemp(join(tmpdir(), 'bigbrotr-test-pg-'));
+  const dir = await artifactDir('bigbrotr-test-pg-');
   const server = await startEmbeddedPostgres({ dataDir: join(dir, 'pg') });
   return {
     adminUrl: server.url,

@@ -3,14 +3,14 @@
  * and ends with exactly the archive's events. Under CI=true a missing binary fails the suite instead of skipping.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { insertEventRelaysCascade } from '../../../core/db/store.js';
 import type { NostrEvent } from '../../../models/event.js';
 import type { RelayUrl } from '../../../models/relay.js';
 import { startArchiveApi } from '../../../testing/archive-relay.js';
+import { artifactDir } from '../../../testing/artifacts.js';
 import { generateEvents } from '../../../testing/events.js';
 import { useTestDatabase } from '../../../testing/vitest/db.js';
 
@@ -62,7 +62,7 @@ describe.skipIf(binary === undefined)('strfry sync against the relay endpoint', 
       events.map((event) => ({ event, relay: source, seenAt: now })),
     );
     await using a = await startArchiveApi(db.sql, { max_limit: 500 });
-    const dir = await mkdtemp(join(tmpdir(), 'bb-relay-strfry-'));
+    const dir = await artifactDir('bb-relay-strfry-');
     try {
       await mkdir(join(dir, 'strfry-db'));
       const sync = await strfry(bin, dir, ['sync', a.relayUrl, '--dir', 'down']);
