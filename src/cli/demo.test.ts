@@ -175,8 +175,7 @@ describe('up --demo', () => {
   });
 
   it('runs the whole pipeline on the embedded database, stops on request and resumes', async () => {
-    const dir = await artifactDir('bb-demo-');
-    const dataDir = join(dir, 'pg');
+    const dataDir = join(await artifactDir('bb-demo-'), 'pg');
     const env = { BIGBROTR_DATA_DIR: dataDir, API_PORT: String(await freePort()) };
     const runs: Running[] = [];
     try {
