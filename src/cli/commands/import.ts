@@ -81,6 +81,8 @@ export async function importCommand(argv: readonly string[], io: CliIo): Promise
       store: (fresh, known) =>
         open.db.run(() =>
           sql.begin(async (tx) => {
+            // one generic plan for the sightings' foreign-key check over the 16 partitions, as the writer does
+            await tx`SET LOCAL plan_cache_mode = force_generic_plan`;
             const inserted = await insertEventRelaysCascade(
               tx,
               fresh.map((event) => ({ event, relay, seenAt })),
