@@ -103,16 +103,19 @@ export default async function bench(): Promise<string[]> {
       const strfryImport = await strfry.importEvents(events);
       const strfrySeconds = (performance.now() - strfryStarted) / 1000;
       if (strfryImport.added !== n) throw new Error(`strfry import added ${strfryImport.added} of ${n}`);
+      const syncFrom = (cwd?: string, prof?: string): Promise<CliRun & { reqs: string }> =>
+        withBenchDatabase('bench_i19_ceiling_c', async (sql, url) => {
+          await insertRelays(sql, [relayRow(strfry.url as RelayUrl)]);
+          const args = ['synchronizer', '--once', '--config', config, '--log-level', 'info'];
+          const run = await runCli(args, url, prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [], cwd);
+          const stored = await countStored(sql);
+          if (stored.events !== n || stored.sightings !== n)
+            throw new Error(`sync stored ${JSON.stringify(stored)}: ${run.stderr.slice(-3000)}`);
+          return { ...run, reqs: requestsOf(run.stderr + run.stdout) };
+        });
+      const syncBefore = baseline ? await syncFrom(baseline) : undefined;
       const profSync = await profileDir(profileBase, `sync-${round}`);
-      const synced: CliRun & { reqs: string } = await withBenchDatabase('bench_i19_ceiling_c', async (sql, url) => {
-        await insertRelays(sql, [relayRow(strfry.url as RelayUrl)]);
-        const args = ['synchronizer', '--once', '--config', config, '--log-level', 'info'];
-        const run = await runCli(args, url, profSync ? ['--cpu-prof', `--cpu-prof-dir=${profSync}`] : []);
-        const stored = await countStored(sql);
-        if (stored.events !== n || stored.sightings !== n)
-          throw new Error(`sync stored ${JSON.stringify(stored)}: ${run.stderr.slice(-3000)}`);
-        return { ...run, reqs: requestsOf(run.stderr + run.stdout) };
-      });
+      const synced = await syncFrom(undefined, profSync);
       await strfry.stop();
       lines.push(
         `round ${round}:`,
@@ -125,6 +128,11 @@ export default async function bench(): Promise<string[]> {
           : []),
         `  (b) bigbrotr import (process wall time${profImport ? ', profiled' : ''}): ${rate(imported.seconds)} = ${ratio(imported.seconds)}; peak RSS ${mib(imported.peak)}`,
         `  (c) strfry import (its own verified import): ${rate(strfrySeconds)} = ${ratio(strfrySeconds)}`,
+        ...(syncBefore
+          ? [
+              `  (c) first synchronizer --once, baseline checkout: ${rate(syncBefore.seconds)} = ${ratio(syncBefore.seconds)}; peak RSS ${mib(syncBefore.peak)}`,
+            ]
+          : []),
         `  (c) first synchronizer --once from strfry: ${rate(synced.seconds)} = ${ratio(synced.seconds)}; peak RSS ${mib(synced.peak)}${synced.reqs}`,
         ...(await profileLines(profImport, '(b) import')),
         ...(await profileLines(profSync, '(c) synchronizer')),

@@ -77,7 +77,7 @@ export async function importCommand(argv: readonly string[], io: CliIo): Promise
         const stored = await open.db.run(() => findStoredSightings(sql, pairs, { batchSize }));
         return new Map([...stored.events].map((id) => [id, stored.sigs.get(id) ?? null]));
       },
-      verify: (events) => pool.verify(events, { signal: io.stop }),
+      verify: (events) => pool.verifySignatures(events, { signal: io.stop }), // ids recomputed by proveCopies
       store: (fresh, known) =>
         open.db.run(() =>
           sql.begin(async (tx) => {

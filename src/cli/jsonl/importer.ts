@@ -19,7 +19,7 @@ import type { Line } from './lines.js';
 export interface ImportDeps {
   /** The ids among `ids` that are already stored, each with the signature it was stored with (null if none kept). */
   existing(ids: readonly string[]): Promise<Map<string, string | null>>;
-  /** Verify id and signature of each event: 1 = valid. */
+  /** Check the signature of each event over its id (every id is recomputed before): 1 = valid. */
   verify(events: readonly NostrEvent[]): Promise<Uint8Array>;
   /** Store new events and record the sighting of already stored ones; returns the new events stored. */
   store(newEvents: readonly NostrEvent[], knownIds: readonly string[]): Promise<number>;
