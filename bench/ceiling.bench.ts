@@ -76,18 +76,18 @@ export default async function bench(): Promise<string[]> {
   const relayRow = (url: RelayUrl) => ({ url, network: 'local' as const, discoveredAt: 1 });
   try {
     for (let round = 1; round <= rounds; round++) {
-      const direct = await withBenchDatabase('bench_i19_ceiling_a', async (sql) => {
+      const direct = await withBenchDatabase(`bb_ceiling_${process.pid}_a`, async (sql) => {
         await insertRelays(sql, [relayRow(IMPORT_RELAY)]);
         return copyDirect(sql, events, IMPORT_RELAY);
       });
-      const staged = await withBenchDatabase('bench_i19_ceiling_s', async (sql) => {
+      const staged = await withBenchDatabase(`bb_ceiling_${process.pid}_s`, async (sql) => {
         await insertRelays(sql, [relayRow(IMPORT_RELAY)]);
         return copyStaged(sql, events, IMPORT_RELAY);
       });
       const ceiling = Math.min(direct, staged);
       const ratio = (s: number): string => `${(ceiling / s).toFixed(2)}× (a)`;
       const importInto = (cwd?: string, prof?: string): Promise<CliRun> =>
-        withBenchDatabase('bench_i19_ceiling_b', async (sql, url) => {
+        withBenchDatabase(`bb_ceiling_${process.pid}_b`, async (sql, url) => {
           const args = ['import', file, '--relay', IMPORT_RELAY, '--allow-local', '--log-level', 'warn'];
           const run = await runCli(args, url, prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [], cwd);
           const stored = await countStored(sql);
@@ -104,7 +104,7 @@ export default async function bench(): Promise<string[]> {
       const strfrySeconds = (performance.now() - strfryStarted) / 1000;
       if (strfryImport.added !== n) throw new Error(`strfry import added ${strfryImport.added} of ${n}`);
       const syncFrom = (cwd?: string, prof?: string): Promise<CliRun & { reqs: string }> =>
-        withBenchDatabase('bench_i19_ceiling_c', async (sql, url) => {
+        withBenchDatabase(`bb_ceiling_${process.pid}_c`, async (sql, url) => {
           await insertRelays(sql, [relayRow(strfry.url as RelayUrl)]);
           const args = ['synchronizer', '--once', '--config', config, '--log-level', 'info'];
           const run = await runCli(args, url, prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [], cwd);
