@@ -82,7 +82,7 @@ export default async function bench(): Promise<string[]> {
     ].join('\n'),
   );
   try {
-    return await withBenchDatabase('bb_ingest_bench', async (sql, url) => {
+    return await withBenchDatabase(`bb_ingest_bench_${process.pid}`, async (sql, url) => {
       await insertRelays(
         sql,
         farm.urls.map((u) => ({ url: u as RelayUrl, network: 'local' as const, discoveredAt: 1 })),

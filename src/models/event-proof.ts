@@ -45,7 +45,11 @@ export interface ProofDeps {
   readonly verified: VerifiedPairs;
   /** The signature stored with an event id, when the event is stored with one. */
   readonly storedSig?: (id: string) => string | undefined;
-  /** Verify id and signature of each event: one byte each, 1 = valid (the worker pool). */
+  /**
+   * Check the signature of each event over its id: one byte each, 1 = valid (the worker pool's
+   * `verifySignatures`). Every id has been recomputed from the copy's fields before this is called, so it need
+   * not be recomputed again (a full id + signature check is correct too, only slower).
+   */
   readonly verify: (events: readonly NostrEvent[]) => Promise<Uint8Array>;
   readonly maxEventSize?: number;
 }

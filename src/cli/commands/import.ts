@@ -77,10 +77,12 @@ export async function importCommand(argv: readonly string[], io: CliIo): Promise
         const stored = await open.db.run(() => findStoredSightings(sql, pairs, { batchSize }));
         return new Map([...stored.events].map((id) => [id, stored.sigs.get(id) ?? null]));
       },
-      verify: (events) => pool.verify(events, { signal: io.stop }),
+      verify: (events) => pool.verifySignatures(events, { signal: io.stop }), // ids recomputed by proveCopies
       store: (fresh, known) =>
         open.db.run(() =>
           sql.begin(async (tx) => {
+            // one generic plan for the sightings' foreign-key check over the 16 partitions, as the writer does
+            await tx`SET LOCAL plan_cache_mode = force_generic_plan`;
             const inserted = await insertEventRelaysCascade(
               tx,
               fresh.map((event) => ({ event, relay, seenAt })),

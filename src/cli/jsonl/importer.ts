@@ -3,6 +3,11 @@
  * the valid, storable event its id names (docs/design/write-path.md: id recomputed for every line, Schnorr skipped
  * only for a pair verified before) → store with provenance. Nothing invalid is stored or credited (a forged copy of
  * a stored event is invalid, never a duplicate); every rejected line is counted with its line number.
+ *
+ * Writing overlaps the next batch: while up to `writeDepth` batches are being stored, the following lines are
+ * parsed, looked up and verified. A line repeating an event of a batch still being written is a duplicate (its id
+ * is proven, so it is not looked up); a failed write ends the import with its error, after every write in flight
+ * has settled.
  */
 
 import type { NostrEvent } from '../../models/event.js';
@@ -15,7 +20,7 @@ import type { Line } from './lines.js';
 export interface ImportDeps {
   /** The ids among `ids` that are already stored, each with the signature it was stored with (null if none kept). */
   existing(ids: readonly string[]): Promise<Map<string, string | null>>;
-  /** Verify id and signature of each event: 1 = valid. */
+  /** Check the signature of each event over its id (every id is recomputed before): 1 = valid. */
   verify(events: readonly NostrEvent[]): Promise<Uint8Array>;
   /** Store new events and record the sighting of already stored ones; returns the new events stored. */
   store(newEvents: readonly NostrEvent[], knownIds: readonly string[]): Promise<number>;
@@ -31,6 +36,8 @@ export interface ImportOpts {
   readonly keepRejected?: number;
   /** Proven (id, signature) pairs remembered to skip lookups and Schnorr checks of repeats inside the file. */
   readonly seenCapacity?: number;
+  /** Batches stored at once while the next one is prepared (default 2; 1 = one write at a time). */
+  readonly writeDepth?: number;
 }
 
 /** A rejected line and why. */
@@ -65,12 +72,24 @@ export async function importLines(
     summary.invalid += 1;
     if (summary.rejected.length < keep) summary.rejected.push({ line, reason });
   };
+  // writes in flight, oldest first; each one's failure is raised when it is awaited here, never left unhandled
+  const writing: Promise<void>[] = [];
+  const depth = Math.max(1, opts.writeDepth ?? 2);
+  const settle = async (keep: number): Promise<void> => {
+    while (writing.length > keep) await writing.shift();
+  };
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
     const events = batch;
     batch = [];
-    await storeBatch(events, { ...deps, verified, maxEventSize: opts.maxEventSize }, summary, reject);
-    deps.progress?.(summary);
+    const rows = await proveBatch(events, { ...deps, verified, maxEventSize: opts.maxEventSize }, summary, reject);
+    await settle(depth - 1);
+    const write = deps.store(rows.fresh, rows.known).then((inserted) => {
+      summary.inserted += inserted;
+      deps.progress?.(summary);
+    });
+    write.catch(() => {});
+    writing.push(write);
   };
 
   try {
@@ -93,7 +112,12 @@ export async function importLines(
   } catch (err) {
     summary.readError = (err as Error).message;
   }
-  await flush();
+  try {
+    await flush();
+  } finally {
+    await Promise.allSettled(writing);
+  }
+  await settle(0);
   return summary;
 }
 
@@ -115,13 +139,16 @@ function parseLine(text: string): Result<NostrEvent> {
   return ok(shape.value);
 }
 
-/** Store one batch: each line is new, a duplicate (stored, earlier in the file or in this batch) or rejected. */
-async function storeBatch(
+/**
+ * Prove one batch: each line is new, a duplicate (stored, earlier in the file or in this batch) or rejected.
+ * Returns the new events and the stored ones to credit with a sighting.
+ */
+async function proveBatch(
   batch: readonly Pending[],
   deps: ImportDeps & { verified: VerifiedPairs; maxEventSize: number | undefined },
   summary: ImportSummary,
   reject: (line: number, reason: string) => void,
-): Promise<void> {
+): Promise<{ fresh: NostrEvent[]; known: string[] }> {
   const { verified } = deps;
   // ids proven earlier in the file are stored already: no lookup for them
   const earlier = new Set(batch.filter((p) => verified.hasId(p.event.id)).map((p) => p.event.id));
@@ -146,5 +173,5 @@ async function storeBatch(
     else fresh.set(id, p.event);
   });
   summary.duplicates += known.size;
-  summary.inserted += await deps.store([...fresh.values()], [...known]);
+  return { fresh: [...fresh.values()], known: [...known] };
 }

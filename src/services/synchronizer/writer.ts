@@ -44,7 +44,7 @@ export interface WriterStats {
 /** The writer's collaborators and bounds. */
 export interface WriterDeps {
   readonly sql: postgres.Sql;
-  readonly pool: Pick<VerifierPool, 'verify'>;
+  readonly pool: Pick<VerifierPool, 'verifySignatures'>;
   readonly batchSize: number;
   readonly maxEventSize?: number;
   /** Archive ephemeral kinds (20000-29999) too (default false: they are skipped and counted). */
@@ -125,7 +125,7 @@ export function createEventWriter(deps: WriterDeps): EventWriter {
     retrying(() =>
       prepareBatch(batch.sightings, {
         sql: deps.sql,
-        verify: (events) => deps.pool.verify(events),
+        verify: (events) => deps.pool.verifySignatures(events), // ids recomputed by proveCopies
         verified,
         keepEphemeral: deps.keepEphemeral ?? false,
         now: deps.now,

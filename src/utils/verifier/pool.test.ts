@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { NostrEvent } from '../../models/event.js';
+import type { EventId, NostrEvent, Pubkey } from '../../models/event.js';
 import { artifactDir } from '../../testing/artifacts.js';
 import { generateEvents } from '../../testing/events.js';
 import { createVerifierPool } from './pool.js';
@@ -22,6 +22,31 @@ describe('VerifierPool', () => {
       expect(await pool.backend).toBe(forceJs ? 'noble' : 'bcrypto-native');
       expect(Array.from(await pool.verify(mixed))).toEqual(expected);
       expect(pool.queueDepth).toBe(0);
+    }
+  });
+
+  it('verifySignatures checks each signature over the id as given, with both backends; only verify recomputes ids', async () => {
+    const otherKey = generateEvents(1, { seed: 4 })[0] as NostrEvent;
+    const mixed: NostrEvent[] = events.map((e, i) =>
+      i % 7 === 0
+        ? { ...e, sig: flip(e.sig) }
+        : i % 5 === 0
+          ? { ...e, pubkey: otherKey.pubkey }
+          : i % 13 === 0
+            ? { ...e, id: flip(e.id) as EventId }
+            : i % 11 === 0
+              ? { ...e, content: `${e.content}!` }
+              : e,
+    );
+    // a changed content leaves id and signature matching: the signature check alone accepts it (the caller,
+    // proveCopies, refuses it earlier by recomputing the id); verify refuses it
+    const sigOk = (i: number): boolean => i % 7 !== 0 && i % 5 !== 0 && i % 13 !== 0;
+    for (const forceJs of [false, true]) {
+      await using pool = createVerifierPool({ threads: 2, forceJs });
+      expect(Array.from(await pool.verifySignatures(mixed))).toEqual(mixed.map((_, i) => (sigOk(i) ? 1 : 0)));
+      expect(Array.from(await pool.verify(mixed))).toEqual(mixed.map((_, i) => (sigOk(i) && i % 11 !== 0 ? 1 : 0)));
+      const junk = { ...(events[0] as NostrEvent), id: 'zz' as EventId, pubkey: 'aa' as Pubkey, sig: 'bb' };
+      expect(Array.from(await pool.verifySignatures([junk]))).toEqual([0]);
     }
   });
 

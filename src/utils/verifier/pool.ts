@@ -107,14 +107,35 @@ export class VerifierPool implements AsyncDisposable {
   }
 
   /** Verify id and signature of each event; resolves to one byte per event (1 = valid), in order. */
-  async verify(events: readonly NostrEvent[], opts: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+  verify(events: readonly NostrEvent[], opts: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    return this.run(events, false, opts.signal);
+  }
+
+  /**
+   * Check only the BIP-340 signature of each event over its id as given; one byte per event (1 = valid). The id is
+   * NOT recomputed: only for callers that have already recomputed every id from the event's fields (`proveCopies`
+   * does, for every copy). Only the id, pubkey and signature cross to the worker, so the tags and content are
+   * neither copied nor serialised a second time.
+   */
+  verifySignatures(
+    events: readonly Pick<NostrEvent, 'id' | 'pubkey' | 'sig'>[],
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<Uint8Array> {
+    return this.run(
+      events.map((e) => ({ id: e.id, pubkey: e.pubkey, sig: e.sig })),
+      true,
+      opts.signal,
+    );
+  }
+
+  private async run(events: readonly object[], sigOnly: boolean, signal?: AbortSignal): Promise<Uint8Array> {
     if (this.closed) throw new VerifierPoolError('the verifier pool is closed');
-    opts.signal?.throwIfAborted();
+    signal?.throwIfAborted();
     if (events.length === 0) return new Uint8Array(0);
     const per = Math.ceil(events.length / this.threads);
     const parts: Promise<Uint8Array>[] = [];
     for (let i = 0, s = 0; i < events.length; i += per, s++) {
-      parts.push(this.send(this.slots[s % this.slots.length] as Slot, events.slice(i, i + per), opts.signal));
+      parts.push(this.send(this.slots[s % this.slots.length] as Slot, events.slice(i, i + per), sigOnly, signal));
     }
     this.queued += events.length;
     try {
@@ -131,7 +152,7 @@ export class VerifierPool implements AsyncDisposable {
     }
   }
 
-  private send(slot: Slot, events: readonly NostrEvent[], signal?: AbortSignal): Promise<Uint8Array> {
+  private send(slot: Slot, events: readonly object[], sigOnly: boolean, signal?: AbortSignal): Promise<Uint8Array> {
     const seq = this.seq++;
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
@@ -150,7 +171,7 @@ export class VerifierPool implements AsyncDisposable {
         },
       });
       slot.worker.ref();
-      slot.worker.postMessage({ seq, events });
+      slot.worker.postMessage({ seq, events, sigOnly });
     });
   }
 

@@ -1,7 +1,8 @@
 /**
  * The verifier worker's code, run with `new Worker(code, { eval: true })` so it needs no TypeScript build:
  * it loads bcrypto's native BIP-340 binding by absolute path, or @noble/curves when that is unavailable.
- * Each message is a batch of events; the answer is one byte per event (1 = id and signature valid). A `stop`
+ * Each message is a batch of events; the answer is one byte per event (1 = id and signature valid; with `sigOnly`,
+ * the signature over the id as given, which the caller has recomputed already). A `stop`
  * message closes the port, and the thread ends once the batches before it are answered.
  *
  * The id serialisation is models/event.ts's `serializeForId` itself: its compiled source text is placed in the
@@ -29,7 +30,7 @@ async function loadVerify() {
 const serializeForId = ${serializeForId.toString()};
 
 const ready = loadVerify();
-parentPort.on('message', async ({ seq, events, stop }) => {
+parentPort.on('message', async ({ seq, events, stop, sigOnly }) => {
   // stop: no more batches; the thread ends once what it holds is done (it is never terminated mid-call)
   if (stop) return parentPort.close();
   const { verify } = await ready;
@@ -37,8 +38,10 @@ parentPort.on('message', async ({ seq, events, stop }) => {
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     try {
-      const id = createHash('sha256').update(serializeForId(e)).digest();
-      if (id.toString('hex') !== e.id) continue;
+      const id = sigOnly
+        ? Buffer.from(e.id, 'hex')
+        : createHash('sha256').update(serializeForId(e)).digest();
+      if (id.length !== 32 || id.toString('hex') !== e.id) continue;
       flags[i] = verify(Buffer.from(e.sig, 'hex'), id, Buffer.from(e.pubkey, 'hex')) ? 1 : 0;
     } catch {
       flags[i] = 0;
