@@ -1,4 +1,4 @@
-/** Spec 07 hostile inputs, relay side: each misbehaviour ends as a typed result within its timeout. */
+/** Hostile inputs, relay side: each misbehaviour ends as a typed result within its timeout (docs/design/security.md). */
 import { afterEach, describe, expect, it } from 'vitest';
 import { hasValidSignature, type NostrEvent } from '../../models/event.js';
 import { generateEvents } from '../../testing/events.js';
