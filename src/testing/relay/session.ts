@@ -117,7 +117,10 @@ export function startSession(ctx: RelayContext, ws: WebSocket, socket: Socket): 
       send(['EVENT', mis().wrongSubId ? `${subId}x` : subId, out]);
       n += 1;
     }
-    if (!mis().noEose) send(['EOSE', subId]);
+    const notice = mis().noticeAfterEvents;
+    if (notice !== undefined) send(['NOTICE', notice]);
+    // after such a NOTICE, EOSE comes a moment later: the client reads the NOTICE alone, not in one burst with it
+    if (!mis().noEose) notice === undefined ? send(['EOSE', subId]) : setTimeout(() => send(['EOSE', subId]), 50);
     subs.set(subId, filters);
   }
 

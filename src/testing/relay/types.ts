@@ -29,6 +29,8 @@ export interface Misbehaviour {
   readonly noEose?: boolean;
   /** Answer every message with a NOTICE only. */
   readonly noticeInsteadOfAnswers?: boolean;
+  /** Send this NOTICE after a REQ's events, and its EOSE 50 ms later (a NOTICE that refuses nothing). */
+  readonly noticeAfterEvents?: string;
   /** Refuse REQs (CLOSED) and EVENTs (OK false) as `rate-limited`. */
   readonly rateLimited?: boolean;
   /** Refuse NEG-OPEN with `NEG-ERR blocked:` when more records than this match (as strfry does). */
