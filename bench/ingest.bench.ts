@@ -8,53 +8,19 @@
  * BIGBROTR_BENCH_INGEST_NIP77=1: the farm's relays speak NIP-77 (else they answer NEG-OPEN with a NOTICE, and the
  * synchronizer walks them with REQ windows). Needs `npm run build` (dist/).
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { insertRelays } from '../src/core/db/store.js';
 import type { RelayUrl } from '../src/models/relay.js';
-import { cliDatabaseEnv } from '../src/testing/cli-env.js';
+import { runCli } from './cli-process.js';
 import { startChildFarm } from './farm-child.js';
 import { mib, withBenchDatabase } from './service-bench.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const rate = (n: number, s: number): string => `${Math.round(n / s).toLocaleString('en-US')} events/s`;
 
 /** Run the synchronizer CLI once; wall time and peak RSS (VmHWM) of its process. */
-async function runSynchronizer(
-  url: string,
-  config: string,
-): Promise<{ seconds: number; peak: number; stderr: string }> {
-  const env = { ...process.env, ...cliDatabaseEnv(url), NOSTR_PRIVATE_KEY: '33'.repeat(32) };
-  const started = performance.now();
-  const nodeArgs = process.env.BIGBROTR_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, 'bin/bigbrotr.js', 'synchronizer', '--once', '--config', config],
-    {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr += String(d);
-  });
-  let peak = 0;
-  const sample = async (): Promise<void> => {
-    const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
-    if (hwm) peak = Math.max(peak, Number(hwm[1]) * 1024);
-  };
-  const sampler = setInterval(() => void sample(), 100);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  clearInterval(sampler);
-  if (code !== 0) throw new Error(`synchronizer exited with ${code}:\n${stderr.slice(-2000)}`);
-  return { seconds: (performance.now() - started) / 1000, peak, stderr };
-}
+const runSynchronizer = (url: string, config: string) => runCli(['synchronizer', '--once', '--config', config], url);
 
 /** Run the ingest benchmark. */
 export default async function bench(): Promise<string[]> {
