@@ -11,15 +11,14 @@ import { startGcPressure } from '../../testing/gc.js';
 import { startTestRelay, type TestRelay } from '../../testing/relay/relay.js';
 import { recordingDeps } from '../../testing/service-deps.js';
 import { useTestDatabase } from '../../testing/vitest/db.js';
-import { createVerifierPool, type VerifierPool } from '../../utils/verifier/pool.js';
+import { useVerifierPool } from '../../testing/vitest/verifier-pool.js';
 import { synchronizerConfigSchema } from './config.js';
 import { createSynchronizer } from './synchronizer.js';
 
 const db = useTestDatabase('bigbrotr');
-let pool: VerifierPool;
+const pool = useVerifierPool();
 let relay: TestRelay;
 beforeAll(async () => {
-  pool = createVerifierPool({ threads: 1 });
   const now = Math.floor(Date.now() / 1000);
   relay = await startTestRelay({
     events: generateEvents(50, { seed: 41, createdAt: (i) => now - 3_600 + i }),
@@ -28,7 +27,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await relay?.close();
-  await pool?.close();
 });
 
 it('--once with the live tail stops within max_duration + 5 s under forced garbage collection', async () => {
@@ -39,7 +37,7 @@ it('--once with the live tail stops within max_duration + 5 s under forced garba
     processing: { limit: 100, end_lag: 0, since: Math.floor(Date.now() / 1000) - 7_200, live_tail: true },
     timeouts: { idle: 3, max_duration: maxDuration },
   });
-  const deps = { ...recordingDeps(db.sql), pool };
+  const deps = { ...recordingDeps(db.sql), pool: pool() };
   const pressure = startGcPressure(25);
   const started = Date.now();
   const code = await runService(createSynchronizer(deps, config), {

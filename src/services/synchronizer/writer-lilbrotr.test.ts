@@ -1,21 +1,15 @@
 /** The writer on lilbrotr, which stores no signature: a stored event's copies are proven by Schnorr instead. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditEvents } from '../../core/db/audit.js';
 import { insertRelays } from '../../core/db/store.js';
 import type { Relay, RelayUrl } from '../../models/relay.js';
 import { generateEvents } from '../../testing/events.js';
 import { useTestDatabase } from '../../testing/vitest/db.js';
-import { createVerifierPool, type VerifierPool } from '../../utils/verifier/pool.js';
+import { useVerifierPool } from '../../testing/vitest/verifier-pool.js';
 import { createEventWriter } from './writer.js';
 
 const db = useTestDatabase('lilbrotr');
-let pool: VerifierPool;
-beforeAll(() => {
-  pool = createVerifierPool({ threads: 1 });
-});
-afterAll(async () => {
-  await pool.close();
-});
+const pool = useVerifierPool();
 const relay = (name: string): Relay => ({ url: `ws://${name}.test` as RelayUrl, network: 'local', discoveredAt: 1 });
 
 describe('event writer on lilbrotr', () => {
@@ -23,7 +17,7 @@ describe('event writer on lilbrotr', () => {
     const [honest, forger, other] = [relay('honest'), relay('forger'), relay('other')];
     await insertRelays(db.sql, [honest, forger, other]);
     const events = generateEvents(60, { seed: 71 });
-    const writer = () => createEventWriter({ sql: db.sql, pool, batchSize: 25, now: () => 1 });
+    const writer = () => createEventWriter({ sql: db.sql, pool: pool(), batchSize: 25, now: () => 1 });
     const first = writer();
     await first.add(honest, events);
     await first.flush();
@@ -48,7 +42,7 @@ describe('event writer on lilbrotr', () => {
       [other.url, 60],
     ]);
     // and the audit says it cannot vouch for these rows
-    const report = await auditEvents(db.sql, { verify: (e) => pool.verify(e) });
+    const report = await auditEvents(db.sql, { verify: (e) => pool().verify(e) });
     expect(report).toMatchObject({ verifiable: false, events: 60 });
   });
 });

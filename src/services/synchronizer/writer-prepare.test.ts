@@ -3,24 +3,18 @@
  * recorded, refused) against a real database and the real verifier pool. The only wrapper is around the pool's
  * `verifySignatures`, to see which copies reached a Schnorr check.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { insertEventRelays, insertEvents, insertRelays } from '../../core/db/store.js';
 import type { NostrEvent } from '../../models/event.js';
 import { BAD_SIGNATURE, createVerifiedPairs, ID_MISMATCH, type VerifiedPairs } from '../../models/event-proof.js';
 import type { Relay, RelayUrl } from '../../models/relay.js';
 import { generateEvents, signEvent, testSecretKey } from '../../testing/events.js';
 import { useTestDatabase } from '../../testing/vitest/db.js';
-import { createVerifierPool, type VerifierPool } from '../../utils/verifier/pool.js';
+import { useVerifierPool } from '../../testing/vitest/verifier-pool.js';
 import { EPHEMERAL_SKIPPED, type PrepareDeps, prepareBatch, type Sighting } from './writer-prepare.js';
 
 const db = useTestDatabase('bigbrotr');
-let pool: VerifierPool;
-beforeAll(() => {
-  pool = createVerifierPool({ threads: 1 });
-});
-afterAll(async () => {
-  await pool.close();
-});
+const pool = useVerifierPool();
 
 const relay = (name: string): Relay => ({ url: `ws://${name}.test` as RelayUrl, network: 'local', discoveredAt: 1 });
 const honest = relay('honest');
@@ -41,7 +35,7 @@ function setup(over: Partial<PrepareDeps> = {}): { checked: string[][]; deps: Pr
     sql: db.sql,
     verify: (events) => {
       checked.push(events.map((e) => e.id));
-      return pool.verifySignatures(events);
+      return pool().verifySignatures(events);
     },
     verified: createVerifiedPairs(1_000),
     keepEphemeral: false,

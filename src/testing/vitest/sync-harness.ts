@@ -2,7 +2,7 @@
  * What the synchronizer's relay tests share: a database emptied before each test, one verifier pool for the
  * file, the relay's stored sightings and its sync outcome, and one cycle against a relay on the local network.
  */
-import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { beforeEach, expect } from 'vitest';
 import { auditEvents } from '../../core/db/audit.js';
 import { getServiceState, insertRelays } from '../../core/db/store.js';
 import type { NostrEvent } from '../../models/event.js';
@@ -11,10 +11,11 @@ import type { JsonObject } from '../../models/service-state.js';
 import type { EventSigner } from '../../nips/signer.js';
 import { type SynchronizerConfig, synchronizerConfigSchema } from '../../services/synchronizer/config.js';
 import { createSynchronizer } from '../../services/synchronizer/synchronizer.js';
-import { createVerifierPool, type VerifierPool } from '../../utils/verifier/pool.js';
+import type { VerifierPool } from '../../utils/verifier/pool.js';
 import { generateEvents } from '../events.js';
 import { type RecordingDeps, recordingDeps } from '../service-deps.js';
 import { type TestDb, useTestDatabase } from './db.js';
+import { useVerifierPool } from './verifier-pool.js';
 
 /** The harness of one test file. */
 export interface SyncHarness {
@@ -38,13 +39,7 @@ export interface SyncHarness {
 /** Set up the harness for the calling test file. */
 export function useSyncHarness(): SyncHarness {
   const db = useTestDatabase('bigbrotr');
-  let pool: VerifierPool | undefined;
-  beforeAll(() => {
-    pool = createVerifierPool({ threads: 1 });
-  });
-  afterAll(async () => {
-    await pool?.close();
-  });
+  const pool = useVerifierPool();
   beforeEach(async () => {
     await db.sql`DELETE FROM service_state`;
     await db.sql`DELETE FROM relay`;
@@ -52,13 +47,13 @@ export function useSyncHarness(): SyncHarness {
   });
   return {
     db,
-    pool: () => pool as VerifierPool,
+    pool,
     async stored(url) {
       const rows = await db.sql`SELECT encode(event_id, 'hex') AS id FROM event_relay WHERE relay_url = ${url}`;
       return new Set(rows.map((r) => String(r.id)));
     },
     async expectAuditClean() {
-      const report = await auditEvents(db.sql, { verify: (events) => (pool as VerifierPool).verify(events) });
+      const report = await auditEvents(db.sql, { verify: (events) => pool().verify(events) });
       const [row] = await db.sql`SELECT count(*)::int AS n FROM event`;
       expect(report).toEqual({ verifiable: true, checked: row?.n, bad: [] });
     },
@@ -70,7 +65,7 @@ export function useSyncHarness(): SyncHarness {
       await insertRelays(db.sql, [{ url: url as RelayUrl, network: 'local', discoveredAt: 1 }]);
       const deps = {
         ...recordingDeps(db.sql, { now: opts.now ?? (() => Math.floor(Date.now() / 1000)) }),
-        pool: pool as VerifierPool,
+        pool: pool(),
         ...(opts.signer ? { signer: opts.signer } : {}),
       };
       await createSynchronizer(deps, config).cycle(new AbortController().signal);

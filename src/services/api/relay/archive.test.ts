@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { insertEventRelaysCascade, insertRelays } from '../../../core/db/store.js';
 import type { NostrEvent } from '../../../models/event.js';
@@ -7,7 +7,7 @@ import { connectTools, startArchiveApi } from '../../../testing/archive-relay.js
 import { generateEvents } from '../../../testing/events.js';
 import { recordingDeps } from '../../../testing/service-deps.js';
 import { useTestDatabase } from '../../../testing/vitest/db.js';
-import { createVerifierPool, type VerifierPool } from '../../../utils/verifier/pool.js';
+import { useVerifierPool } from '../../../testing/vitest/verifier-pool.js';
 import { synchronizerConfigSchema } from '../../synchronizer/config.js';
 import { createSynchronizer } from '../../synchronizer/synchronizer.js';
 
@@ -21,14 +21,7 @@ const events: NostrEvent[] = [
   ...generateEvents(400, { seed: 5, kinds: [1, 7], createdAt: (i) => NOW - 2 * 86_400 + i * 331 }),
   ...generateEvents(300, { seed: 6, kinds: [1], createdAt: () => NOW - 5_000 }),
 ];
-let pool: VerifierPool;
-
-beforeAll(async () => {
-  pool = createVerifierPool({ threads: 1 });
-});
-afterAll(async () => {
-  await pool?.close();
-});
+const pool = useVerifierPool();
 
 const ids = async (sql: typeof archiveA.sql): Promise<Set<string>> =>
   new Set((await sql`SELECT encode(id, 'hex') AS id FROM event`).map((r) => String(r.id)));
@@ -53,7 +46,7 @@ describe('archive from archive', () => {
       timeouts: { idle: 30 },
     });
     const sync = async () => {
-      const deps = { ...recordingDeps(archiveB.sql, { now: () => NOW }), pool };
+      const deps = { ...recordingDeps(archiveB.sql, { now: () => NOW }), pool: pool() };
       await createSynchronizer(deps, config).cycle(new AbortController().signal);
       return deps;
     };
