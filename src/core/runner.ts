@@ -113,8 +113,9 @@ async function runCycle(
   opts: RunOpts,
 ): Promise<{ outcome: 'ok' | 'failed' | 'grace-expired'; error?: string; summary?: CycleSummary }> {
   const cycleAbort = new AbortController();
-  // why: every concurrent relay task of a cycle listens on its signal once (up to the networks' max_tasks);
-  // each removes its listener when it ends (nip01/subscription.ts), so a count above 10 is load, not a leak
+  // why: a service's concurrent relay tasks (the monitor's, the validator's: up to the networks' max_tasks) may
+  // each listen on this signal once and remove the listener when they end (nip01/subscription.ts), so a count
+  // above 10 is load, not a leak (the synchronizer gives each relay task a child signal instead)
   setMaxListeners(1000, cycleAbort.signal);
   const onStop = (): void => {
     opts.logger.info('stop_requested', { grace_ms: opts.graceMs });

@@ -1,10 +1,9 @@
 /** The CLI run in this process (main with a captured io), for the CLI tests. */
-import { fileURLToPath } from 'node:url';
 import { main } from '../../cli/main.js';
 import { captureIo } from '../cli-io.js';
 
-/** The repository's root folder. */
-export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+/** The repository's root folder (the package's: tests run from the checkout). */
+export { PACKAGE_ROOT as REPO } from '../../cli/deployment.js';
 
 /** Run `bigbrotr argv` with `env`, `stdin` and a stop signal; its exit code and what it printed. */
 export async function runCli(

@@ -3,14 +3,14 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { PACKAGE_ROOT } from '../../cli/deployment.js';
 import { SERVICE_NAMES } from '../../models/service-state.js';
 
 export type Json = Record<string, unknown>;
 export type Env = Record<string, string>;
 
-export const root = fileURLToPath(new URL('../../../', import.meta.url));
+export const root = PACKAGE_ROOT;
 export const DEPLOYMENTS = ['bigbrotr', 'lilbrotr'] as const;
 export type Deployment = (typeof DEPLOYMENTS)[number];
 export const dirOf = (d: Deployment) => join(root, 'deployments', d);

@@ -6,9 +6,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT as REPO } from '../../cli/deployment.js';
 
-export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+/** The repository's root folder (the package's). */
+export { REPO };
+
 const DOCS = join(REPO, 'docs');
 
 /** The test file that runs the unmarked `sh` blocks of each document (paths relative to docs/). */
