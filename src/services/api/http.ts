@@ -12,6 +12,8 @@ export interface ApiVariables {
   signal: AbortSignal;
   /** Epoch milliseconds by which the answer must be sent. */
   deadline: number;
+  /** The rows the handler served, charged by the rate limit once the answer is made (rate-limit.ts). */
+  served_rows?: number;
 }
 
 /** The Hono environment of the API app. */

@@ -9,7 +9,7 @@
  */
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
-import { jsonError } from './http.js';
+import { type ApiEnv, jsonError } from './http.js';
 
 /**
  * How much each client may take. Defaults: 20 cost units/s sustained (20 small requests, or 1.8 pages of
@@ -97,11 +97,9 @@ export function clientAddress(c: Context, trustProxy: boolean): string {
 }
 
 /** Record how many rows a handler served, for the rate limit to charge. */
-export function chargeRows(c: Context, rows: number): void {
-  c.set(ROWS_KEY as never, rows as never);
+export function chargeRows(c: Context<ApiEnv>, rows: number): void {
+  c.set('served_rows', rows);
 }
-
-const ROWS_KEY = 'served_rows';
 
 /** The rows a request asks for: its `limit` parameter, bounded by the largest page (0 when it has none). */
 function requestedRows(c: Context, maxPageSize: number): number {
@@ -110,7 +108,7 @@ function requestedRows(c: Context, maxPageSize: number): number {
 }
 
 /** Middleware answering 429 with Retry-After once a client's bucket cannot pay for the request. */
-export function rateLimit(opts: RateLimitOpts, limiter = createRateLimiter(opts)): MiddlewareHandler {
+export function rateLimit(opts: RateLimitOpts, limiter = createRateLimiter(opts)): MiddlewareHandler<ApiEnv> {
   const perUnit = opts.rowsPerUnit ?? 100;
   const maxPage = opts.maxPageSize ?? 1000;
   return async (c, next) => {
@@ -122,7 +120,7 @@ export function rateLimit(opts: RateLimitOpts, limiter = createRateLimiter(opts)
       return jsonError(c, 429, 'rate_limited', `too many requests; retry in ${take.retryAfterSec} s`);
     }
     await next();
-    const rows = c.get(ROWS_KEY as never) as number | undefined;
+    const rows = c.get('served_rows');
     if (rows !== undefined) limiter.settle(key, requestCost(rows, perUnit) - reserved);
   };
 }

@@ -12,6 +12,7 @@ import type { Logger } from '../../../core/logger.js';
 import { enabledTables, type TablesConfig } from '../../../core/tables/catalog.js';
 import type { PageOpts } from '../../../core/tables/query.js';
 import type { Refusal } from '../../../models/result.js';
+import type { ApiEnv } from '../http.js';
 import { chargeRows } from '../rate-limit.js';
 import { type CachedBody, createResponseCache } from './cache.js';
 import { findEventsJson, parseEventQuery } from './events.js';
@@ -61,8 +62,8 @@ export function everyInsightTable(): TablesConfig {
 }
 
 /** Build the insight routes; mount them under the API prefix (`app.route('/v1', insightRoutes(...))`). */
-export function insightRoutes(deps: InsightDeps, opts: InsightOpts): Hono {
-  const app = new Hono();
+export function insightRoutes(deps: InsightDeps, opts: InsightOpts): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
   const now = (): number => (deps.now ? deps.now() : Math.floor(Date.now() / 1000));
   const page: PageOpts = { defaultPageSize: opts.defaultPageSize, maxPageSize: opts.maxPageSize };
   const ttl = opts.cacheSeconds ?? 5;
