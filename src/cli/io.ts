@@ -31,12 +31,18 @@ export function processIo(): CliIo {
 /**
  * SIGINT / SIGTERM / SIGHUP, or the end of the process that started bigbrotr (lifeline.ts), abort the returned
  * signal: services stop starting work, commit and exit. A second signal exits at once (status 130).
+ *
+ * Only signals count towards that second one. When a wrapper such as `npm exec` ends on SIGTERM, the parent watch
+ * may see it gone before the SIGTERM the wrapper forwards arrives: that SIGTERM is the first request to stop, not
+ * an impatient second one, and must not cut the graceful stop short.
  */
 export function processStopSignal(): AbortSignal {
   const controller = new AbortController();
+  let signals = 0;
   const onSignal = (name: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort(new Error(`received ${name}`));
+    signals += 1;
+    if (signals > 1) process.exit(130);
+    if (!controller.signal.aborted) controller.abort(new Error(`received ${name}`));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
