@@ -70,6 +70,7 @@ function socketOptions(opts: OpenSocketOpts, insecure: boolean): WebSocket.Clien
     maxPayload: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     followRedirects: false,
     rejectUnauthorized: !insecure,
+    perMessageDeflate: opts.network !== 'local',
   };
   if (opts.proxyUrl && opts.network !== 'clearnet' && opts.network !== 'local') {
     return { ...base, agent: socksAgent(opts.proxyUrl) };
