@@ -5,6 +5,7 @@ import type { Relay, RelayUrl } from '../../models/relay.js';
 import { useTestDatabase } from '../../testing/vitest/db.js';
 import { deleteOrphanEvents, refreshAllStatistics, refreshView } from './maintenance.js';
 import {
+  byteaArray,
   deleteServiceState,
   findStoredSightings,
   getServiceState,
@@ -15,6 +16,7 @@ import {
   insertRelayMetadata,
   insertRelayMetadataCascade,
   insertRelays,
+  intArray,
   sightingKey,
   upsertServiceState,
 } from './store.js';
@@ -67,6 +69,20 @@ describe('store', () => {
         [h(7), event(7).sig],
       ]),
     });
+  });
+
+  it('sends arrays as literals that round-trip exactly and refuses what would break them', async () => {
+    const hexes = ['', '00', 'ABcd', h(1)];
+    const [row] = await db.sql<{ b: Buffer[]; n: string[] }[]>`
+      SELECT ${byteaArray(hexes)}::bytea[] AS b, ${intArray([0, -1, Number.MAX_SAFE_INTEGER])}::bigint[]::text[] AS n`;
+    expect(row?.b.map((b) => b.toString('hex'))).toEqual(hexes.map((x) => x.toLowerCase()));
+    expect(row?.n).toEqual(['0', '-1', String(Number.MAX_SAFE_INTEGER)]);
+    // a value that is not hex (a quote would end the element, a comma add one) never reaches the literal
+    expect(() => byteaArray([h(1), '00","\\\\x01'])).toThrow(/not a hex string/);
+    expect(() => intArray([1, 1.5])).toThrow(/not an integer/);
+    expect(() => intArray([2 ** 63])).toThrow(/not an integer/);
+    // odd-length hex is refused by PostgreSQL, where Buffer.from(…, 'hex') would silently drop the last digit
+    await expect(db.sql`SELECT ${byteaArray(['abc'])}::bytea[]`).rejects.toThrow(/hexadecimal/);
   });
 
   it('stores metadata once per content and keeps the time series', async () => {
