@@ -25,8 +25,11 @@ const HEX = /^[0-9a-f]*$/i;
  * over every element (a tenth of the synchronizer's main thread with its garbage in the first-sync profile).
  */
 export function byteaArray(hexes: readonly string[]): string {
-  for (const h of hexes) if (!HEX.test(h)) throw new TypeError(`not a hex string: ${JSON.stringify(h.slice(0, 80))}`);
-  return `{${hexes.map((h) => `"\\\\x${h}"`).join(',')}}`;
+  if (!HEX.test(hexes.join(''))) {
+    const bad = hexes.find((h) => !HEX.test(h)) ?? '';
+    throw new TypeError(`not a hex string: ${JSON.stringify(bad.slice(0, 80))}`);
+  }
+  return hexes.length === 0 ? '{}' : `{"\\\\x${hexes.join('","\\\\x')}"}`;
 }
 
 /** A `bigint[]` / `int[]` literal (`{1,2,3}`), for the same reason. */
