@@ -20,6 +20,7 @@ import { generateEvents, writeEventsJsonl } from '../src/testing/events.js';
 import { startStrfry } from '../src/testing/strfry.js';
 import { type CliRun, runCli } from './cli-process.js';
 import { copyDirect, copyStaged } from './copy-rows.js';
+import { cpuLine, cpuSnapshot } from './cpu-accounting.js';
 import { topSelf } from './cpuprofile-top.js';
 import { mib, withBenchDatabase } from './service-bench.js';
 
@@ -76,9 +77,13 @@ export default async function bench(): Promise<string[]> {
   const relayRow = (url: RelayUrl) => ({ url, network: 'local' as const, discoveredAt: 1 });
   try {
     for (let round = 1; round <= rounds; round++) {
+      let directPostgres = 0;
       const direct = await withBenchDatabase(`bb_ceiling_${process.pid}_a`, async (sql) => {
         await insertRelays(sql, [relayRow(IMPORT_RELAY)]);
-        return copyDirect(sql, events, IMPORT_RELAY);
+        const before = cpuSnapshot();
+        const seconds = await copyDirect(sql, events, IMPORT_RELAY);
+        directPostgres = cpuSnapshot().postgres - before.postgres;
+        return seconds;
       });
       const staged = await withBenchDatabase(`bb_ceiling_${process.pid}_s`, async (sql) => {
         await insertRelays(sql, [relayRow(IMPORT_RELAY)]);
@@ -86,13 +91,15 @@ export default async function bench(): Promise<string[]> {
       });
       const ceiling = Math.min(direct, staged);
       const ratio = (s: number): string => `${(ceiling / s).toFixed(2)}× (a)`;
-      const importInto = (cwd?: string, prof?: string): Promise<CliRun> =>
+      const importInto = (cwd?: string, prof?: string): Promise<CliRun & { cpu: string }> =>
         withBenchDatabase(`bb_ceiling_${process.pid}_b`, async (sql, url) => {
           const args = ['import', file, '--relay', IMPORT_RELAY, '--allow-local', '--log-level', 'warn'];
+          const cpuBefore = cpuSnapshot();
           const run = await runCli(args, url, prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [], cwd);
+          const cpu = cpuLine(cpuBefore, cpuSnapshot());
           const stored = await countStored(sql);
           if (stored.events !== n || stored.sightings !== n) throw new Error(`import stored ${JSON.stringify(stored)}`);
-          return run;
+          return { ...run, cpu };
         });
       const baseline = process.env.BIGBROTR_BENCH_BASELINE_ROOT;
       const before = baseline ? await importInto(baseline) : undefined;
@@ -103,15 +110,17 @@ export default async function bench(): Promise<string[]> {
       const strfryImport = await strfry.importEvents(events);
       const strfrySeconds = (performance.now() - strfryStarted) / 1000;
       if (strfryImport.added !== n) throw new Error(`strfry import added ${strfryImport.added} of ${n}`);
-      const syncFrom = (cwd?: string, prof?: string): Promise<CliRun & { reqs: string }> =>
+      const syncFrom = (cwd?: string, prof?: string): Promise<CliRun & { reqs: string; cpu: string }> =>
         withBenchDatabase(`bb_ceiling_${process.pid}_c`, async (sql, url) => {
           await insertRelays(sql, [relayRow(strfry.url as RelayUrl)]);
           const args = ['synchronizer', '--once', '--config', config, '--log-level', 'info'];
+          const cpuBefore = cpuSnapshot(strfry.pid);
           const run = await runCli(args, url, prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [], cwd);
+          const cpu = cpuLine(cpuBefore, cpuSnapshot(strfry.pid), 'strfry');
           const stored = await countStored(sql);
           if (stored.events !== n || stored.sightings !== n)
             throw new Error(`sync stored ${JSON.stringify(stored)}: ${run.stderr.slice(-3000)}`);
-          return { ...run, reqs: requestsOf(run.stderr + run.stdout) };
+          return { ...run, cpu, reqs: requestsOf(run.stderr + run.stdout) };
         });
       const syncBefore = baseline ? await syncFrom(baseline) : undefined;
       const profSync = await profileDir(profileBase, `sync-${round}`);
@@ -119,21 +128,21 @@ export default async function bench(): Promise<string[]> {
       await strfry.stop();
       lines.push(
         `round ${round}:`,
-        `  (a) COPY straight into event + event_relay: ${rate(direct)}`,
+        `  (a) COPY straight into event + event_relay: ${rate(direct)}; PostgreSQL CPU ${directPostgres.toFixed(1)} core-s`,
         `  (a) COPY into staging + INSERT … SELECT: ${rate(staged)}`,
         ...(before
           ? [
-              `  (b) bigbrotr import, baseline checkout: ${rate(before.seconds)} = ${ratio(before.seconds)}; peak RSS ${mib(before.peak)}`,
+              `  (b) bigbrotr import, baseline checkout: ${rate(before.seconds)} = ${ratio(before.seconds)}; peak RSS ${mib(before.peak)}; ${before.cpu}`,
             ]
           : []),
-        `  (b) bigbrotr import (process wall time${profImport ? ', profiled' : ''}): ${rate(imported.seconds)} = ${ratio(imported.seconds)}; peak RSS ${mib(imported.peak)}`,
+        `  (b) bigbrotr import (process wall time${profImport ? ', profiled' : ''}): ${rate(imported.seconds)} = ${ratio(imported.seconds)}; peak RSS ${mib(imported.peak)}; ${imported.cpu}`,
         `  (c) strfry import (its own verified import): ${rate(strfrySeconds)} = ${ratio(strfrySeconds)}`,
         ...(syncBefore
           ? [
-              `  (c) first synchronizer --once, baseline checkout: ${rate(syncBefore.seconds)} = ${ratio(syncBefore.seconds)}; peak RSS ${mib(syncBefore.peak)}`,
+              `  (c) first synchronizer --once, baseline checkout: ${rate(syncBefore.seconds)} = ${ratio(syncBefore.seconds)}; peak RSS ${mib(syncBefore.peak)}; ${syncBefore.cpu}`,
             ]
           : []),
-        `  (c) first synchronizer --once from strfry: ${rate(synced.seconds)} = ${ratio(synced.seconds)}; peak RSS ${mib(synced.peak)}${synced.reqs}`,
+        `  (c) first synchronizer --once from strfry: ${rate(synced.seconds)} = ${ratio(synced.seconds)}; peak RSS ${mib(synced.peak)}; ${synced.cpu}${synced.reqs}`,
         ...(await profileLines(profImport, '(b) import')),
         ...(await profileLines(profSync, '(c) synchronizer')),
       );

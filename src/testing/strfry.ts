@@ -56,6 +56,8 @@ export interface Strfry extends AsyncDisposable {
   /** `ws://127.0.0.1:<port>` */
   readonly url: string;
   readonly port: number;
+  /** The relay's process id (the benchmarks read its CPU time). */
+  readonly pid: number | undefined;
   /** The data folder (cwd of the relay; holds `strfry-db/` and `relay.log`). */
   readonly dir: string;
   /**
@@ -111,6 +113,7 @@ export async function startStrfry(opts: StrfryOpts = {}): Promise<Strfry> {
     return {
       url: `ws://127.0.0.1:${port}`,
       port,
+      pid: proc.pid,
       dir,
       importEvents: (events) => importInto(binary as string, base, dir, events),
       log: () => proc.log(),

@@ -77,6 +77,8 @@ describe('store', () => {
       SELECT ${byteaArray(hexes)}::bytea[] AS b, ${intArray([0, -1, Number.MAX_SAFE_INTEGER])}::bigint[]::text[] AS n`;
     expect(row?.b.map((b) => b.toString('hex'))).toEqual(hexes.map((x) => x.toLowerCase()));
     expect(row?.n).toEqual(['0', '-1', String(Number.MAX_SAFE_INTEGER)]);
+    const [empty] = await db.sql<{ b: Buffer[] }[]>`SELECT ${byteaArray([])}::bytea[] AS b`;
+    expect(empty?.b).toEqual([]);
     // a value that is not hex (a quote would end the element, a comma add one) never reaches the literal
     expect(() => byteaArray([h(1), '00","\\\\x01'])).toThrow(/not a hex string/);
     expect(() => intArray([1, 1.5])).toThrow(/not an integer/);
