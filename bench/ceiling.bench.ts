@@ -153,8 +153,8 @@ export default async function bench(): Promise<string[]> {
   }
 }
 
-/** The totals the synchronizer logs at the end of its cycle (`sync_completed`). */
+/** The totals the synchronizer logs at the end of its cycle (`cycle_completed`). */
 function requestsOf(log: string): string {
-  const done = log.split('\n').find((l) => l.includes('sync_completed'));
+  const done = log.split('\n').find((l) => l.includes('cycle_completed'));
   return done ? `\n      ${done.trim()}` : '';
 }
