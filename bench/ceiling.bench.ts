@@ -105,7 +105,9 @@ export default async function bench(): Promise<string[]> {
       const before = baseline ? await importInto(baseline) : undefined;
       const profImport = await profileDir(profileBase, `import-${round}`);
       const imported = await importInto(undefined, profImport);
-      await using strfry = await startStrfry();
+      // strfry logs every REQ and CLOSE it receives (`dumpInReq`): the number of requests a first walk took
+      await using strfry = await startStrfry({ settings: { 'relay.logging.dumpInReqs': 'true' } });
+      const reqsSoFar = (): number => strfry.log().split('dumpInReq: ["REQ"').length - 1;
       const strfryStarted = performance.now();
       const strfryImport = await strfry.importEvents(events);
       const strfrySeconds = (performance.now() - strfryStarted) / 1000;
@@ -115,8 +117,9 @@ export default async function bench(): Promise<string[]> {
           await insertRelays(sql, [relayRow(strfry.url as RelayUrl)]);
           const args = ['synchronizer', '--once', '--config', config, '--log-level', 'info'];
           const cpuBefore = cpuSnapshot(strfry.pid);
+          const reqsBefore = reqsSoFar();
           const run = await runCli(args, url, prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [], cwd);
-          const cpu = cpuLine(cpuBefore, cpuSnapshot(strfry.pid), 'strfry');
+          const cpu = `${cpuLine(cpuBefore, cpuSnapshot(strfry.pid), 'strfry')}; ${reqsSoFar() - reqsBefore} REQs`;
           const stored = await countStored(sql);
           if (stored.events !== n || stored.sightings !== n)
             throw new Error(`sync stored ${JSON.stringify(stored)}: ${run.stderr.slice(-3000)}`);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../core/embedded.js';
 import { artifactDir } from '../testing/artifacts.js';
 import { acquireEmbedded, checkDataFolderFree, serverRecordPath } from './embedded-server.js';
+import { isAlive as alive } from './lifeline.js';
 
 async function query(url: string): Promise<number> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -14,15 +15,6 @@ async function query(url: string): Promise<number> {
     return row?.pid ?? 0;
   } finally {
     await sql.end();
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

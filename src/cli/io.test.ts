@@ -7,15 +7,7 @@ import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from './deployment.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive as alive } from './lifeline.js';
 
 describe.runIf(process.platform === 'linux')('processStopSignal', () => {
   it('a SIGTERM after the parent watch has stopped the process does not cut the graceful stop short', async () => {
