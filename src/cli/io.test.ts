@@ -17,7 +17,7 @@ describe.runIf(process.platform === 'linux')('processStopSignal', () => {
       const stop = processStopSignal();
       console.log('pid ' + process.pid);
       stop.addEventListener('abort', () => { console.log('stopping'); setTimeout(() => { console.log('graceful'); process.exit(0); }, 2000); });
-      setInterval(() => {}, 1000);`;
+      setTimeout(() => process.exit(3), 30_000); // never outlives the test`;
     const env: NodeJS.ProcessEnv = {};
     for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('npm_')) env[key] = value;
     // the shell starts the child and exits: the child is re-parented and its parent watch fires
