@@ -123,10 +123,10 @@ describe('the dvm role', () => {
 describe('read-only sessions', () => {
   it('reader and dvm log in with every transaction read-only', async () => {
     for (const role of ['reader', 'dvm']) {
-      // a real login as the role (the test server trusts local connections), so its role settings apply
+      // a real login as the role, so its role settings apply (with the admin URL's password, which the embedded
+      // test server gives every role; a trust-auth server ignores it)
       const url = new URL(db.url);
       url.username = role;
-      url.password = '';
       const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
       try {
         const [row] = await sql`SELECT current_setting('default_transaction_read_only') AS ro`;

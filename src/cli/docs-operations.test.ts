@@ -40,13 +40,17 @@ function operatorEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** The test server's address as the settings of docs/operations.md's table, beside the example's DB_HOST. */
-function serverSettings(): { host: string; env: Record<string, string> } {
+function serverSettings(): { host: string; password: string; env: Record<string, string> } {
   const u = new URL(db.url);
   return {
     host: u.hostname,
+    password: decodeURIComponent(u.password), // empty on a trust-auth server; the embedded test server has one
     env: { DB_PORT: u.port || '5432', DB_NAME: u.pathname.slice(1), DB_USER: decodeURIComponent(u.username) },
   };
 }
+
+/** A value as one shell word. */
+const shellWord = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
 
 type Ran = { line: string; code: number | null; out: string; err: string };
 
@@ -132,10 +136,10 @@ describe('the shell examples of docs/operations.md and docs/deployment.md', () =
       db.sql,
       events.map((event) => ({ event, relay, seenAt: NOW })),
     );
-    const { host, env } = serverSettings();
+    const { host, password, env } = serverSettings();
     const ran = await runBlock(find('operations.md', 'db init'), await workDir('db'), operatorEnv(env), [
       ['DB_HOST=db.example.org', `DB_HOST=${host}`],
-      ['DB_ADMIN_PASSWORD=…', 'DB_ADMIN_PASSWORD='],
+      ['DB_ADMIN_PASSWORD=…', `DB_ADMIN_PASSWORD=${shellWord(password)}`],
     ]);
     expect(ran.map((r) => r.line.replace(/\s+#.*/, ''))).toEqual([
       'npx bigbrotr db init',
@@ -156,11 +160,11 @@ describe('the shell examples of docs/operations.md and docs/deployment.md', () =
     const cwd = await workDir('import');
     const events = generateEvents(30, { seed: 32, kinds: [0, 1, 3, 7], createdAt: (i) => NOW - i * 60 });
     await writeFile(join(cwd, 'dump.jsonl.gz'), gzipSync(`${events.map((e) => JSON.stringify(e)).join('\n')}\n`));
-    const { host, env } = serverSettings();
+    const { host, password, env } = serverSettings();
     const ran = await runBlock(
       find('operations.md', 'npx bigbrotr import'),
       cwd,
-      operatorEnv({ ...env, DB_EMBEDDED: 'false', DB_HOST: host }),
+      operatorEnv({ ...env, DB_EMBEDDED: 'false', DB_HOST: host, DB_ADMIN_PASSWORD: password }),
     );
     for (const r of ran) expect(r.code, `${r.line}\n${r.err}\n${r.out}`).toBe(0);
     expect(ran[0]?.out).toContain(`read=30 inserted=30 duplicates=0 invalid=0`);

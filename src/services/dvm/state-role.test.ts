@@ -10,11 +10,13 @@ afterAll(async () => {
   await Promise.all(clients.map((c) => c.end({ timeout: 5 })));
 });
 
-/** A real login as `role` (the test server trusts local connections), so the role's settings apply. */
+/**
+ * A real login as `role`, so the role's settings apply: with the admin URL's password, which the embedded test
+ * server gives every role (a trust-auth server ignores it).
+ */
 function login(role: string): postgres.Sql {
   const url = new URL(db.url);
   url.username = role;
-  url.password = '';
   const sql = postgres(url.toString(), { max: 2, onnotice: () => {} });
   clients.push(sql);
   return sql;

@@ -23,6 +23,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     bigbrotr: await createTemplateDatabase(server.adminUrl, repoRoot, 'bigbrotr', `tpl_bigbrotr_${suffix}`),
     lilbrotr: await createTemplateDatabase(server.adminUrl, repoRoot, 'lilbrotr', `tpl_lilbrotr_${suffix}`),
   };
+  await server.prepareRoles();
   project.provide('adminUrl', server.adminUrl);
   project.provide('templates', templates);
   return async () => {
